@@ -1,0 +1,70 @@
+# Loket: the front door. `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SAM_VENV ?= .sam-venv
+PYTHON ?= python3
+
+.DEFAULT_GOAL := help
+.PHONY: help install browser run test test-fast lint format openapi bench build deploy token reset clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.txt shared/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned packages
+
+browser: ## install Debian's Chromium for the browser tests (needs root or sudo)
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: install ## start the whole system locally (AWS emulator, gateway :8000, SMTP :2525, schedules, console)
+	$(PY) -m loket_local
+
+token: install ## print development tokens for the local gateway
+	$(PY) -m loket_local.token
+
+reset: ## wipe the local stack's saved state
+	rm -rf .local-state
+
+test: install browser ## run every test (unit, integration on moto, end-to-end, template)
+	$(PY) -m pytest -q
+
+test-fast: install ## unit and integration tests only
+	$(PY) -m pytest -q -m "not e2e"
+
+lint: install ## ruff, mypy on shared/, cfn-lint on the template
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared functions
+	$(VENV)/bin/cfn-lint template.yaml
+
+format: install ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+openapi: install ## regenerate the committed OpenAPI document from the code
+	$(PY) -m loket.api.openapi_dump > openapi.json
+
+bench: install ## cold-start and throughput figures, compared as ratios in one run
+	$(PY) -m tests.bench
+
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+
+build: $(SAM_VENV)/bin/sam ## sam build (no container)
+	$(SAM_VENV)/bin/sam build
+
+deploy: build ## sam deploy --guided on first use
+	$(SAM_VENV)/bin/sam deploy $(if $(wildcard samconfig.toml),,--guided)
+
+clean: ## remove build output and caches
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

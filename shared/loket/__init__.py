@@ -1,0 +1,1 @@
+"""Loket: the domain and data code shared by every function (deployed as a Lambda layer)."""

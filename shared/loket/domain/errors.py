@@ -1,0 +1,52 @@
+"""Typed domain errors. Each API maps them to HTTP in one place; nothing matches on messages."""
+
+from __future__ import annotations
+
+
+class LoketError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "error"
+
+
+class TicketNotFound(LoketError):
+    code = "ticket_not_found"
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"ticket {ref} does not exist")
+        self.ref = ref
+
+
+class VersionConflict(LoketError):
+    code = "version_conflict"
+
+    def __init__(self, ticket_id: str, expected: int | None, actual: int | None = None) -> None:
+        detail = f"ticket {ticket_id} was changed by someone else"
+        if actual is not None:
+            detail += f" (you sent version {expected}, current is {actual})"
+        super().__init__(detail + "; reload it and try again")
+        self.ticket_id = ticket_id
+        self.expected = expected
+        self.actual = actual
+
+
+class InvalidTransition(LoketError):
+    code = "invalid_transition"
+
+    def __init__(self, status: str, action: str, reason: str = "") -> None:
+        message = f"cannot {action.replace('_', ' ')} a ticket that is {status}"
+        super().__init__(message + (f": {reason}" if reason else ""))
+        self.status = status
+        self.action = action
+
+
+class InvalidRequest(LoketError):
+    code = "invalid_request"
+
+
+class Forbidden(LoketError):
+    code = "forbidden"
+
+
+class Unauthorized(LoketError):
+    code = "unauthorized"

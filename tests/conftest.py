@@ -1,0 +1,79 @@
+"""Shared fixtures: fake AWS credentials, moto with the table built from template.yaml, events from events/."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from loket import config
+from loket_local.template import table_create_args
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+TABLE_NAME = "loket-test-tickets"
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials and region; a stray endpoint would send mock_aws traffic elsewhere."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "loket")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Loket")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_DEV", "false")
+    config.reset()
+    yield
+    config.reset()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto for the whole test, with the tickets table created from template.yaml."""
+    with mock_aws():
+        boto3.client("dynamodb").create_table(**table_create_args("TicketsTable", TABLE_NAME))
+        config.bind_data()
+        yield
+
+
+def load_event(relative: str, **overrides: Any) -> dict[str, Any]:
+    """An event from events/ with top-level keys replaced (deep-copied, so tests cannot share state)."""
+    event: dict[str, Any] = json.loads((EVENTS / relative).read_text())
+    event = copy.deepcopy(event)
+    event.update(overrides)
+    return event
+
+
+@pytest.fixture
+def lambda_context() -> Any:
+    class Context:
+        function_name = "test-function"
+        function_version = "$LATEST"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+        memory_limit_in_mb = 512
+        aws_request_id = "00000000-0000-0000-0000-000000000000"
+        log_group_name = "/aws/lambda/test-function"
+        log_stream_name = "test"
+
+        @staticmethod
+        def get_remaining_time_in_millis() -> int:
+            return 10_000
+
+    return Context()
+
+
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
