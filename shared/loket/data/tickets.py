@@ -261,7 +261,7 @@ def list_tickets(f: TicketFilter, limit: int, cursor: str | None) -> tuple[list[
         part = partitions[position]
         wanted = limit - len(found)
         if part.index == "table":
-            page, next_key = _query_tag(part, wanted, last_key, condition)
+            page, next_key = _query_tag(part, wanted, last_key, f)
         else:
             page, next_key = _query_index(part, wanted, last_key, condition)
         found.extend(page)
@@ -298,26 +298,22 @@ def _query_index(
 
 
 def _query_tag(
-    part: _Partition, limit: int, start: dict[str, Any] | None, condition: Condition | None
+    part: _Partition, limit: int, start: dict[str, Any] | None, f: TicketFilter
 ) -> tuple[list[TicketItem], dict[str, Any] | None]:
     result = TagItem.query(part.pk, limit=limit, page_size=limit, last_evaluated_key=start, scan_index_forward=False)
     tag_items = list(result)
     wanted = [(keys.ticket_pk(t.ticket_id), keys.TICKET_SK) for t in tag_items]
     by_id = {t.ticket_id: t for t in TicketItem.batch_get(wanted)} if wanted else {}
     tickets = [by_id[t.ticket_id] for t in tag_items if t.ticket_id in by_id]
-    if condition is not None:
-        tickets = [t for t in tickets if _matches(t, condition)]
+    wanted_fields = {
+        "status": f.status,
+        "priority": f.priority,
+        "group": f.group,
+        "assignee": f.assignee,
+        "requester_email": f.requester,
+    }
+    tickets = [t for t in tickets if all(v is None or getattr(t, k) == v for k, v in wanted_fields.items())]
     return tickets, result.last_evaluated_key
-
-
-def _matches(ticket: TicketItem, condition: Condition) -> bool:
-    """Evaluate an equality-only filter condition in memory (for tag listings after BatchGet)."""
-    if condition.operator == "AND":
-        return all(_matches(ticket, c) for c in condition.values)  # type: ignore[arg-type]
-    path, value = condition.values
-    attr_name = str(path)
-    python_name = next(n for n, a in TicketItem.get_attributes().items() if a.attr_name == attr_name)
-    return bool(getattr(ticket, python_name) == value.value)  # type: ignore[union-attr]
 
 
 # --- writes ------------------------------------------------------------------------------------
@@ -354,7 +350,7 @@ def create_ticket(
         except DoesNotExist:
             counter, current = CounterItem(keys.NUMBER_COUNTER_PK, "COUNTER", item_type="counter"), 0
         ticket.number = current + 1
-        ticket.version = None  # a new item, whatever an earlier attempt set
+        ticket.attribute_values.pop("version", None)  # a new item, whatever an earlier attempt set
         index_ticket(ticket)
         unique = [keys.number_pk(ticket.number), *lookups, *([client_pk] if client_pk else [])]
         items: list[Model] = [
