@@ -36,6 +36,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Loket")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_DEV", "false")
+    monkeypatch.setenv("SIGNING_SECRET", "test-signing-secret")
     config.reset()
     yield
     config.reset()

@@ -13,6 +13,8 @@ class Settings(BaseModel):
     region: str = "us-east-1"
     default_group: str = "support"
     stage: str = "prod"
+    signing_secret_param: str = ""
+    signing_secret: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -23,6 +25,8 @@ def get_settings() -> Settings:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         default_group=env.get("DEFAULT_GROUP", "support"),
         stage=env.get("STAGE", "prod"),
+        signing_secret_param=env.get("SIGNING_SECRET_PARAM", ""),
+        signing_secret=env.get("SIGNING_SECRET", ""),
     )
 
 
@@ -40,3 +44,6 @@ def reset() -> None:
     """Forget cached settings (tests and the local stack change the environment)."""
     get_settings.cache_clear()
     bind_data.cache_clear()
+    from loket import signing
+
+    signing.reset()

@@ -5,6 +5,7 @@ Everything here is pure Python so it can be tested without AWS.
 Status flow (the product brief's Open, Pending, Resolved, Closed, plus `new` and `on_hold`)::
 
     new -> open -> pending | on_hold -> resolved -> closed
+    quarantined -> new (released by an agent) | closed (discarded)
 
 * a customer message reopens a `pending` or `resolved` ticket; on a `closed` ticket it opens a
   linked follow-up ticket instead (closed is final);
@@ -33,6 +34,8 @@ class Status(str, Enum):
     ON_HOLD = "on_hold"
     RESOLVED = "resolved"
     CLOSED = "closed"
+    # outside the normal flow: mail held back by the SES verdicts or the parser; agents list and release it
+    QUARANTINED = "quarantined"
 
 
 class Priority(str, Enum):
@@ -79,6 +82,7 @@ class Action(str, Enum):
     SET_CLOSED = "set_closed"
     AUTO_CLOSE = "auto_close"
     MERGE_AWAY = "merge_away"
+    RELEASE = "release"
 
 
 class Outcome(str, Enum):
@@ -120,6 +124,11 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.AUTO_CLOSE): S.CLOSED,
     # merging closes the source ticket whatever it was doing
     **{(s, A.MERGE_AWAY): S.CLOSED for s in (*_ACTIVE, S.RESOLVED)},
+    # quarantined mail: notes allowed, more mail joins it, an agent releases it as a new ticket
+    (S.QUARANTINED, A.INTERNAL_NOTE): S.QUARANTINED,
+    (S.QUARANTINED, A.CUSTOMER_MESSAGE): S.QUARANTINED,
+    (S.QUARANTINED, A.RELEASE): S.NEW,
+    (S.QUARANTINED, A.SET_CLOSED): S.CLOSED,
 }
 
 _SET_ACTIONS = {
@@ -133,6 +142,7 @@ _SET_ACTIONS = {
 _REASONS = {
     S.CLOSED: "closed tickets are final",
     S.NEW: "a ticket cannot go back to new",
+    S.QUARANTINED: "release it from quarantine first",
 }
 
 
@@ -146,9 +156,11 @@ def apply_action(status: Status, action: Action) -> tuple[Status, Outcome]:
     try:
         return TRANSITIONS[(status, action)], Outcome.APPLY
     except KeyError:
-        reason = _REASONS.get(S.CLOSED) if status is S.CLOSED else ""
-        if action in (A.SET_CLOSED, A.AUTO_CLOSE):
+        reason = _REASONS.get(status, "")
+        if action in (A.SET_CLOSED, A.AUTO_CLOSE) and status is not S.CLOSED:
             reason = "only a resolved ticket can be closed"
+        if action is A.RELEASE:
+            reason = "only a quarantined ticket can be released"
         raise InvalidTransition(status.value, action.value, reason) from None
 
 
@@ -156,6 +168,8 @@ def action_for_status(target: Status) -> Action:
     """The action an agent takes by setting `target` explicitly."""
     if target is S.NEW:
         raise InvalidTransition("any status", "set_new", _REASONS[S.NEW])
+    if target is S.QUARANTINED:
+        raise InvalidTransition("any status", "quarantine", "only the mail gate quarantines a ticket")
     return _SET_ACTIONS[target]
 
 

@@ -56,6 +56,9 @@ class NewTicket:
     extra: dict[str, Any] = field(default_factory=dict)
     entry_extra: dict[str, Any] = field(default_factory=dict)
     automatic: bool = False  # sent by a machine (auto-reply, bounce): no acknowledgement goes back
+    # set by the mail gate: the ticket starts quarantined, with the reason, and is listed by agents there
+    quarantine_reason: str | None = None
+    quarantine_releasable: bool = True
 
 
 def _new_id() -> str:
@@ -145,6 +148,12 @@ def create_ticket(
     )
     if new.assignee:
         ticket.status = Status.OPEN.value
+    if new.quarantine_reason:
+        ticket.status = Status.QUARANTINED.value
+        ticket.extra = {
+            **(new.extra or {}),
+            "quarantine": {"reason": new.quarantine_reason, "releasable": new.quarantine_releasable},
+        }
     kind = EntryKind.PUBLIC_REPLY if actor.kind == "agent" else EntryKind.CUSTOMER_MESSAGE
     entries = [
         _entry(
