@@ -15,6 +15,8 @@ class Settings(BaseModel):
     stage: str = "prod"
     signing_secret_param: str = ""
     signing_secret: str = ""
+    attachments_bucket: str = ""
+    support_address: str = "support@example.com"
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +29,8 @@ def get_settings() -> Settings:
         stage=env.get("STAGE", "prod"),
         signing_secret_param=env.get("SIGNING_SECRET_PARAM", ""),
         signing_secret=env.get("SIGNING_SECRET", ""),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
+        support_address=env.get("SUPPORT_ADDRESS", "support@example.com"),
     )
 
 

@@ -17,6 +17,7 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | tickets with a tag, newest first             | table (tag items) | PK `TAG#<tag>`, SK `<created>#<id>` -> BatchGet tickets |
 | SLA clocks due before a time (sparse)        | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>`, `SLASK` `<due-at>#<id>`; only while a clock runs |
 | events to deliver (outbox, read by the table stream -> pipes -> SQS) | table | PK `TICKET#<id>`, SK `EVENT#<at>#<event-id>`, TTL `expires_at` |
+| rate limits (fixed windows)                  | table            | PK `RATE#<scope>#<key>`, SK `<window start>`, TTL `expires_at` |
 | ticket numbers                               | table (counter)  | PK `COUNTER#ticket-number`, SK `COUNTER`, gapless (see repository) |
 """
 
