@@ -51,7 +51,7 @@ format: install ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 openapi: install ## regenerate the committed OpenAPI document from the code
-	$(PY) -m loket.api.openapi_dump > openapi.json
+	PYTHONPATH=shared $(PY) -m loket.api.openapi_dump > docs/openapi.json
 
 bench: install ## cold-start and throughput figures, compared as ratios in one run
 	$(PY) -m tests.bench

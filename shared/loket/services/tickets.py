@@ -397,3 +397,20 @@ def merge(source_ref: str, target_ref: str, actor: Actor) -> TicketItem:
         outbox=outbox,
     )
     return target
+
+
+def release(ref: str, actor: Actor) -> TicketItem:
+    """Let a quarantined ticket into the queue (status `new`). Mail that carried a virus stays held."""
+    ticket = resolve(ref)
+    held = dict((ticket.extra or {}).get("quarantine") or {})
+    if ticket.status == Status.QUARANTINED.value and not held.get("releasable", True):
+        raise InvalidTransition(ticket.status, "release", f"held for good: {held.get('reason', 'unsafe content')}")
+    moment = clock.now()
+    change = Change(actor, moment)
+    _change_status(ticket, change, Action.RELEASE)
+    held["released_by"] = actor.id
+    ticket.extra = {**(ticket.extra or {}), "quarantine": held}
+    ticket.updated_at = clock.iso(moment)
+    outbox = [repo.outbox_item(ticket.ticket_id, "ticket.released", {}, ticket.updated_at)]
+    repo.save_ticket(ticket, events=change.events, outbox=outbox)
+    return ticket

@@ -1,0 +1,1 @@
+"""HTTP APIs: schemas, errors and routers shared by the API functions."""

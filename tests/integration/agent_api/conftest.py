@@ -1,0 +1,86 @@
+"""Call the agent API handler with the events in events/agent_api, changed per test."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from functions.agent_api import app as agent_api
+from tests.conftest import load_event
+
+_UNSET: Any = object()
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Api:
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def __call__(
+        self,
+        event_name: str,
+        *,
+        ticket: str | None = None,
+        body: Any = _UNSET,
+        raw_body: str | None = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str | None] | None = None,
+        claims: dict[str, Any] | None | object = _UNSET,
+    ) -> Reply:
+        event = load_event(f"agent_api/{event_name}.json")
+        if ticket is not None:
+            event["pathParameters"] = {"ticket": ticket}
+            route = event["routeKey"].split(" ", 1)[1]
+            path = route.replace("{ticket}", ticket)
+            event["rawPath"] = path
+            event["requestContext"]["http"]["path"] = path
+        if body is not _UNSET:
+            event["body"] = json.dumps(body)
+        if raw_body is not None:
+            event["body"] = raw_body
+        if query is not None:
+            event["queryStringParameters"] = query
+            event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+        for name, value in (headers or {}).items():
+            if value is None:
+                event["headers"].pop(name, None)
+            else:
+                event["headers"][name] = value
+        if claims is None:
+            event["requestContext"].pop("authorizer", None)
+        elif claims is not _UNSET:
+            event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+        result = agent_api.lambda_handler(event, self.context)
+        text = result.get("body") or ""
+        try:
+            parsed = json.loads(text) if text else None
+        except json.JSONDecodeError:
+            parsed = text
+        return Reply(result["statusCode"], {k.lower(): v for k, v in (result.get("headers") or {}).items()}, parsed)
+
+    def create(self, **changes: Any) -> dict[str, Any]:
+        key = changes.pop("key", None) or uuid.uuid4().hex
+        body = json.loads(load_event("agent_api/create_ticket.json")["body"])
+        body.update(changes)
+        reply = self("create_ticket", body=body, headers={"idempotency-key": key})
+        assert reply.status == 201, reply.body
+        return reply.body
+
+
+@pytest.fixture
+def api(aws: None, lambda_context: Any) -> Api:
+    return Api(lambda_context)
+
+
+ADMIN = {"sub": "admin-1", "email": "admin@example.com", "cognito:groups": "[admin]"}
+AGENT = {"sub": "agent-1", "email": "agent@example.com", "cognito:groups": "[agent]"}

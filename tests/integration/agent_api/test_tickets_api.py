@@ -1,0 +1,182 @@
+"""The agent API end to end on moto: every route, with the events in events/agent_api."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+from tests.integration.agent_api.conftest import ADMIN, AGENT, Api
+
+
+def test_health_needs_no_token_and_answers_ok(api: Api) -> None:
+    reply = api("health")
+    assert reply.status == 200
+    assert reply.body == {"status": "ok", "service": "loket"}
+
+
+def test_create_ticket_gives_number_etag_and_first_message(api: Api) -> None:
+    # when
+    reply = api("create_ticket")
+    # then
+    assert reply.status == 201
+    ticket = reply.body
+    assert ticket["number"] == "LKT-1"
+    assert ticket["status"] == "new"
+    assert ticket["channel"] == "api"
+    assert ticket["requester"] == {"email": "budi@example.co.id", "name": "Budi Santoso"}
+    assert ticket["tags"] == ["login"]
+    assert reply.headers["etag"] == '"1"'
+    conversation = api("list_conversation", ticket=ticket["id"]).body["items"]
+    assert [e["kind"] for e in conversation] == ["customer_message"]
+    assert conversation[0]["body_text"].startswith("Since this morning")
+
+
+def test_create_ticket_retried_with_same_key_makes_one_ticket_and_burns_no_number(api: Api) -> None:
+    first = api("create_ticket")
+    again = api("create_ticket")
+    other = api("create_ticket", headers={"idempotency-key": "create-0002"})
+    assert (first.status, again.status, other.status) == (201, 200, 201)
+    assert again.body["id"] == first.body["id"]
+    assert other.body["number"] == "LKT-2"  # the retry did not take number 2
+
+
+def test_get_ticket_by_number_and_by_id_agree(api: Api) -> None:
+    created = api.create()
+    by_number = api("get_ticket", ticket=created["number"])
+    by_id = api("get_ticket", ticket=created["id"])
+    assert by_number.status == by_id.status == 200
+    assert by_number.body == by_id.body == created
+
+
+def test_get_unknown_ticket_is_404_with_error_shape(api: Api) -> None:
+    reply = api("get_ticket", ticket="LKT-999")
+    assert reply.status == 404
+    assert reply.body["error"]["code"] == "ticket_not_found"
+    assert "LKT-999" in reply.body["error"]["message"]
+
+
+def test_patch_with_current_version_changes_fields_and_audits_each(api: Api) -> None:
+    created = api.create()
+    reply = api("patch_ticket", ticket=created["id"])
+    assert reply.status == 200, reply.body
+    ticket = reply.body
+    assert (ticket["status"], ticket["priority"], ticket["assignee"]) == ("pending", "urgent", "agent-1")
+    assert ticket["tags"] == ["login", "vip"]
+    assert ticket["version"] == 2
+    assert reply.headers["etag"] == '"2"'
+    audit = api("list_audit", ticket=created["id"]).body["items"]
+    changes = {(a["field"], json.dumps(a["old"]), json.dumps(a["new"])) for a in audit}
+    assert ("priority", '"high"', '"urgent"') in changes
+    assert ("assignee", "null", '"agent-1"') in changes
+    assert ("status", '"open"', '"pending"') in changes  # assignment opened it, then the agent set pending
+    assert all(a["actor"]["id"] == "agent-1" for a in audit if a["field"] != "created")
+
+
+def test_two_patches_with_same_version_one_wins_other_gets_412_nothing_lost(api: Api) -> None:
+    created = api.create()
+    first = api("patch_ticket", ticket=created["id"], body={"priority": "low"}, headers={"if-match": '"1"'})
+    second = api("patch_ticket", ticket=created["id"], body={"priority": "urgent"}, headers={"if-match": '"1"'})
+    assert (first.status, second.status) == (200, 412)
+    assert second.body["error"]["code"] == "version_conflict"
+    audit = [a for a in api("list_audit", ticket=created["id"]).body["items"] if a["field"] == "priority"]
+    assert [(a["old"], a["new"]) for a in audit] == [("high", "low")]
+    assert api("get_ticket", ticket=created["id"]).body["priority"] == "low"
+
+
+def test_two_racing_patches_with_same_version_exactly_one_succeeds(api: Api) -> None:
+    created = api.create()
+    barrier = Barrier(2)
+
+    def patch(priority: str) -> int:
+        barrier.wait()
+        return api("patch_ticket", ticket=created["id"], body={"priority": priority}, headers={"if-match": '"1"'}).status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(patch, ["low", "urgent"]))
+    assert statuses == [200, 412]
+    audit = [a for a in api("list_audit", ticket=created["id"]).body["items"] if a["field"] == "priority"]
+    assert len(audit) == 1
+    assert api("get_ticket", ticket=created["id"]).body["priority"] == audit[0]["new"]
+
+
+def test_patch_without_if_match_is_428_and_with_garbage_is_400(api: Api) -> None:
+    created = api.create()
+    missing = api("patch_ticket", ticket=created["id"], headers={"if-match": None})
+    assert missing.status == 428
+    assert missing.body["error"]["code"] == "precondition_required"
+    garbage = api("patch_ticket", ticket=created["id"], headers={"if-match": "abc"})
+    assert garbage.status == 400
+    weak = api("patch_ticket", ticket=created["id"], headers={"if-match": 'W/"1"'})
+    assert weak.status == 200
+
+
+def test_reply_opens_new_ticket_and_records_first_response(api: Api) -> None:
+    created = api.create()
+    reply = api("add_reply", ticket=created["number"])
+    assert reply.status == 201
+    assert reply.body["entry"]["kind"] == "public_reply"
+    assert reply.body["ticket"]["status"] == "open"
+    assert reply.body["ticket"]["first_response_at"] is not None
+
+
+def test_reply_can_set_status_in_same_step(api: Api) -> None:
+    created = api.create()
+    reply = api("add_reply", ticket=created["id"], body={"body": "Fixed, please confirm.", "status": "resolved"})
+    assert reply.status == 201
+    assert reply.body["ticket"]["status"] == "resolved"
+    assert reply.body["ticket"]["resolved_at"] is not None
+
+
+def test_note_is_internal_and_keeps_status(api: Api) -> None:
+    created = api.create()
+    reply = api("add_note", ticket=created["id"])
+    assert reply.status == 201
+    assert reply.body["entry"]["kind"] == "internal_note"
+    assert reply.body["ticket"]["status"] == "new"
+
+
+def test_closed_ticket_rejects_patch_reply_and_note_with_409(api: Api) -> None:
+    created = api.create()
+    resolved = api("patch_ticket", ticket=created["id"], body={"status": "resolved"}, headers={"if-match": '"1"'})
+    closed = api("patch_ticket", ticket=created["id"], body={"status": "closed"}, headers={"if-match": '"2"'})
+    assert (resolved.status, closed.status) == (200, 200)
+    for name in ("add_reply", "add_note"):
+        reply = api(name, ticket=created["id"])
+        assert reply.status == 409, reply.body
+        assert reply.body["error"]["code"] == "invalid_transition"
+    reopen = api("patch_ticket", ticket=created["id"], body={"status": "open"}, headers={"if-match": '"3"'})
+    assert reopen.status == 409
+    assert "final" in reopen.body["error"]["message"]
+
+
+def test_invalid_transition_new_to_closed_is_409_with_reason(api: Api) -> None:
+    created = api.create()
+    reply = api("patch_ticket", ticket=created["id"], body={"status": "closed"}, headers={"if-match": '"1"'})
+    assert reply.status == 409
+    assert "only a resolved ticket can be closed" in reply.body["error"]["message"]
+
+
+def test_merge_closes_source_links_it_and_needs_admin(api: Api) -> None:
+    target = api.create()
+    source = api.create(requester={"email": "siti@example.com", "name": "Siti"})
+    as_agent = api("merge_ticket", ticket=source["id"], body={"into": target["number"]}, claims=AGENT)
+    assert as_agent.status == 403
+    merged = api("merge_ticket", ticket=source["id"], body={"into": target["number"]}, claims=ADMIN)
+    assert merged.status == 200, merged.body
+    assert "siti@example.com" in merged.body["cc"]
+    source_now = api("get_ticket", ticket=source["id"]).body
+    assert source_now["status"] == "closed"
+    assert source_now["merged_into"] == target["id"]
+    notes = [e["body_text"] for e in api("list_conversation", ticket=target["id"]).body["items"]]
+    assert any(source["number"] in n for n in notes)
+    assert api("merge_ticket", ticket=target["id"], body={"into": target["id"]}, claims=ADMIN).status == 400
+
+
+def test_openapi_and_docs_are_served_without_token(api: Api) -> None:
+    spec = api("openapi")
+    assert spec.status == 200
+    assert "/v1/tickets/{ticket}" in spec.body["paths"]
+    docs = api("docs")
+    assert docs.status == 200
+    assert "swagger" in docs.body.lower()
