@@ -78,3 +78,6 @@ def lambda_context() -> Any:
 
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# Powertools' Logger and Metrics read these when loket.observability is first imported (at collection)
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "loket")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Loket")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 
@@ -17,6 +18,19 @@ class Settings(BaseModel):
     signing_secret: str = ""
     attachments_bucket: str = ""
     support_address: str = "support@example.com"
+    # outbound mail (notifier): the From of every mail Loket sends (defaults to the support address)
+    mail_from_address: str = ""
+    mail_from_name: str = "Loket Support"
+    default_language: str = "id"  # customers without a recorded language, and agent notices
+    ses_region: str = ""  # SES may live in another region than the functions; empty = region
+    idempotency_table: str = ""
+    notify_idempotency_seconds: int = 5 * 24 * 3600
+    # agent id (the JWT subject) -> email, for assignment notices: JSON object in AGENT_DIRECTORY
+    agent_directory: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def sender_address(self) -> str:
+        return self.mail_from_address or self.support_address
 
 
 @lru_cache(maxsize=1)
@@ -31,6 +45,13 @@ def get_settings() -> Settings:
         signing_secret=env.get("SIGNING_SECRET", ""),
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
         support_address=env.get("SUPPORT_ADDRESS", "support@example.com"),
+        mail_from_address=env.get("MAIL_FROM_ADDRESS", ""),
+        mail_from_name=env.get("MAIL_FROM_NAME", "Loket Support"),
+        default_language=env.get("DEFAULT_LANGUAGE", "id"),
+        ses_region=env.get("SES_REGION", ""),
+        idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
+        notify_idempotency_seconds=int(env.get("NOTIFY_IDEMPOTENCY_SECONDS", 5 * 24 * 3600)),
+        agent_directory=json.loads(env.get("AGENT_DIRECTORY") or "{}"),
     )
 
 

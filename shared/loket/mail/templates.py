@@ -1,0 +1,122 @@
+"""The words of the mail Loket sends, in Indonesian (`id`) and English (`en`).
+
+Each template is a subject and a plain-text body with `{placeholders}`. Values are inserted with
+`str.format_map`, which reads only the template's own fields, so a customer's subject or name
+("{number}", "{0.__class__}") is copied as text and never interpreted.
+
+Add a language by adding a key to every entry of `TEMPLATES`; `language()` picks it up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+
+
+TEMPLATES: dict[str, dict[str, Template]] = {
+    # to the requester, once, when a ticket opens (automatic: Auto-Submitted: auto-replied)
+    "acknowledgement": {
+        "id": Template(
+            subject="Diterima: {subject}",
+            body=(
+                "{greeting}\n\n"
+                "Terima kasih telah menghubungi kami. Permintaan Anda sudah kami terima "
+                "dengan nomor tiket {number}:\n\n"
+                "    {subject}\n\n"
+                "Tim kami akan membalas secepatnya. Untuk menambahkan informasi, cukup balas email ini "
+                "dan biarkan {number} tetap ada di subjek.\n\n"
+                "Ini adalah pesan otomatis.\n\n"
+                "-- \n{team}\n"
+            ),
+        ),
+        "en": Template(
+            subject="Received: {subject}",
+            body=(
+                "{greeting}\n\n"
+                "Thank you for contacting us. We have received your request as ticket {number}:\n\n"
+                "    {subject}\n\n"
+                "Our team will reply as soon as possible. To add information, simply reply to this email "
+                "and keep {number} in the subject.\n\n"
+                "This is an automatic message.\n\n"
+                "-- \n{team}\n"
+            ),
+        ),
+    },
+    # an agent's public reply, to the requester and the CCs
+    "reply": {
+        "id": Template(
+            subject="Re: {subject}",
+            body="{body}\n\n-- \n{author}{team}\nTiket {number}: balas email ini untuk melanjutkan percakapan.\n",
+        ),
+        "en": Template(
+            subject="Re: {subject}",
+            body="{body}\n\n-- \n{author}{team}\nTicket {number}: reply to this email to continue the conversation.\n",
+        ),
+    },
+    # to an agent when a ticket is assigned to them (automatic: Auto-Submitted: auto-generated)
+    "assignment": {
+        "id": Template(
+            subject="Ditugaskan kepada Anda: {subject}",
+            body=(
+                "Tiket {number} ditugaskan kepada Anda.\n\n"
+                "Subjek:    {subject}\n"
+                "Pemohon:   {requester}\n"
+                "Prioritas: {priority}\n"
+                "Status:    {status}\n"
+                "Grup:      {group}\n\n"
+                "Ini adalah pemberitahuan otomatis dari {team}.\n"
+            ),
+        ),
+        "en": Template(
+            subject="Assigned to you: {subject}",
+            body=(
+                "Ticket {number} has been assigned to you.\n\n"
+                "Subject:   {subject}\n"
+                "Requester: {requester}\n"
+                "Priority:  {priority}\n"
+                "Status:    {status}\n"
+                "Group:     {group}\n\n"
+                "This is an automatic notice from {team}.\n"
+            ),
+        ),
+    },
+}
+
+GREETINGS = {"id": ("Halo {name},", "Halo,"), "en": ("Hello {name},", "Hello,")}
+
+LANGUAGES = frozenset(GREETINGS)
+
+
+def language(preferred: str | None, default: str) -> str:
+    """The template language for a recorded preference such as `en`, `en-US` or `id_ID`.
+
+    Unknown or missing preferences fall back to `default`, and an unknown default to Indonesian.
+    """
+    for candidate in (preferred, default):
+        base = str(candidate or "").strip().lower().replace("_", "-").split("-")[0]
+        if base in LANGUAGES:
+            return base
+    return "id"
+
+
+def greeting(lang: str, name: str) -> str:
+    with_name, without = GREETINGS[lang]
+    return with_name.format_map({"name": name}) if name.strip() else without
+
+
+def render(name: str, lang: str, values: dict[str, Any]) -> Rendered:
+    """Fill template `name` in `lang` (see `language`). Raises KeyError for an unknown template."""
+    template = TEMPLATES[name][lang]
+    return Rendered(subject=template.subject.format_map(values), text=template.body.format_map(values))
