@@ -18,6 +18,14 @@ class Settings(BaseModel):
     signing_secret: str = ""
     attachments_bucket: str = ""
     support_address: str = "support@example.com"
+    # inbound mail: where the SES S3 action puts raw mail, and the caps applied while reading it
+    mail_bucket: str = ""
+    mail_prefix: str = "inbound/"
+    mail_max_bytes: int = 40 * 1024 * 1024
+    mail_max_attachments: int = 25
+    mail_max_attachment_bytes: int = 15 * 1024 * 1024
+    mail_sender_burst_limit: int = 10
+    mail_sender_burst_window_seconds: int = 600
     # outbound mail (notifier): the From of every mail Loket sends (defaults to the support address)
     mail_from_address: str = ""
     mail_from_name: str = "Loket Support"
@@ -45,6 +53,15 @@ def get_settings() -> Settings:
         signing_secret=env.get("SIGNING_SECRET", ""),
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
         support_address=env.get("SUPPORT_ADDRESS", "support@example.com"),
+        mail_bucket=env.get("MAIL_BUCKET", ""),
+        mail_prefix=env.get("MAIL_PREFIX", "inbound/"),
+        mail_max_bytes=int(env.get("MAIL_MAX_BYTES", 40 * 1024 * 1024)),
+        mail_max_attachments=int(env.get("MAIL_MAX_ATTACHMENTS", 25)),
+        mail_max_attachment_bytes=int(env.get("MAIL_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)),
+        mail_sender_burst_limit=int(env.get("MAIL_SENDER_BURST_LIMIT", 10)),
+        mail_sender_burst_window_seconds=int(env.get("MAIL_SENDER_BURST_WINDOW_SECONDS", 600)),
+        mail_from_address=env.get("MAIL_FROM_ADDRESS", ""),
+        mail_from_name=env.get("MAIL_FROM_NAME", "Loket Support"),
         mail_from_address=env.get("MAIL_FROM_ADDRESS", ""),
         mail_from_name=env.get("MAIL_FROM_NAME", "Loket Support"),
         default_language=env.get("DEFAULT_LANGUAGE", "id"),

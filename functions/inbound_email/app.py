@@ -1,0 +1,22 @@
+"""Inbound email: the SES receipt rule stored the raw mail in S3, then invokes this function (Event)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from loket.config import bind_data
+from loket.mail.ses import notice_from_record
+from loket.observability import logger, metrics, tracer
+from loket.services import inbound
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+@event_source(data_class=SESEvent)
+def lambda_handler(event: SESEvent, context: LambdaContext) -> dict[str, Any]:
+    bind_data()
+    results = [inbound.receive(notice_from_record(record.raw_event)) for record in event.records]
+    return {"results": [{"outcome": r.outcome, "ticket_id": r.ticket_id} for r in results]}

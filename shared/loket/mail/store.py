@@ -1,0 +1,68 @@
+"""S3 for mail: the raw message SES stored, and the attachments Loket keeps apart from it."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+
+class RawMailMissing(Exception):
+    """The object the SES S3 action should have written is not there (yet): retry later."""
+
+
+class RawMailTooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the message is {size} bytes; Loket reads mail up to {limit} bytes")
+        self.size = size
+
+
+@lru_cache(maxsize=1)
+def _s3() -> Any:
+    import boto3
+
+    return boto3.client("s3")
+
+
+def reset() -> None:
+    _s3.cache_clear()
+
+
+def read_raw(bucket: str, key: str, max_bytes: int) -> bytes:
+    from botocore.exceptions import ClientError
+
+    try:
+        response = _s3().get_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            raise RawMailMissing(f"s3://{bucket}/{key}") from exc
+        raise
+    body = response["Body"]
+    size = int(response.get("ContentLength") or 0)
+    if size > max_bytes:
+        body.close()
+        raise RawMailTooLarge(size, max_bytes)
+    data: bytes = body.read(max_bytes + 1)
+    body.close()
+    if len(data) > max_bytes:
+        raise RawMailTooLarge(len(data), max_bytes)
+    return data
+
+
+def safe_key_part(name: str) -> str:
+    """A file name as an S3 key segment: ASCII, no slashes, bounded."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "file"
+    return slug[:100]
+
+
+def put_attachment(bucket: str, key: str, data: bytes, content_type: str, filename: str) -> None:
+    """Store one attachment; the same key on a retry overwrites the same bytes (idempotent)."""
+    _s3().put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=data,
+        ContentType=content_type,
+        ContentDisposition=f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
+        ServerSideEncryption="AES256",
+    )

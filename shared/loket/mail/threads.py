@@ -1,0 +1,39 @@
+"""The pure half of threading: which Message-IDs and which ticket number a mail offers, in the order they count.
+
+The order (the service does the lookups): the mail's own Message-ID seen before -> the same mail, one
+message; In-Reply-To, then References newest first, against every Message-ID Loket sent or received;
+a signed plus-address among the recipients; a `[LKT-1042]` subject token when the sender is the
+requester or a CC of that ticket (never when DMARC failed); else a new ticket.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loket.mail.parse import ParsedMail
+
+MAX_REFERENCES = 25  # each is a GetItem; long threads only need their newest ids
+_SUBJECT_TOKEN = re.compile(r"\[\s*LKT-(\d{1,12})\s*\]", re.IGNORECASE)
+
+BY_HEADER = "in-reply-to/references"
+BY_ADDRESS = "plus-address"
+BY_SUBJECT = "subject-token"
+NEW = "new"
+
+
+def reply_candidates(mail: ParsedMail, own_message_id: str | None = None) -> list[str]:
+    """In-Reply-To first, then References newest (last) first; duplicates and the mail's own id dropped."""
+    ordered = [*mail.in_reply_to, *reversed(mail.references)]
+    seen: dict[str, None] = {}
+    own = (own_message_id or "").lower()
+    for message_id in ordered:
+        key = message_id.strip().strip("<>").lower()
+        if key and key != own and key not in seen:
+            seen[key] = None
+    return list(seen)[:MAX_REFERENCES]
+
+
+def subject_number(subject: str) -> int | None:
+    """The ticket number of the first `[LKT-n]` token in a subject."""
+    match = _SUBJECT_TOKEN.search(subject or "")
+    return int(match.group(1)) if match else None
