@@ -62,8 +62,6 @@ def get_settings() -> Settings:
         mail_sender_burst_window_seconds=int(env.get("MAIL_SENDER_BURST_WINDOW_SECONDS", 600)),
         mail_from_address=env.get("MAIL_FROM_ADDRESS", ""),
         mail_from_name=env.get("MAIL_FROM_NAME", "Loket Support"),
-        mail_from_address=env.get("MAIL_FROM_ADDRESS", ""),
-        mail_from_name=env.get("MAIL_FROM_NAME", "Loket Support"),
         default_language=env.get("DEFAULT_LANGUAGE", "id"),
         ses_region=env.get("SES_REGION", ""),
         idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
