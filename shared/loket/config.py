@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +16,20 @@ class Settings(BaseModel):
     region: str = "us-east-1"
     default_group: str = "support"
     stage: str = "prod"
+    # web form and status page (public routes)
+    public_base_url: str = ""  # e.g. https://help.example.com; empty = the API's own domain
+    web_allowed_origins: list[str] = Field(default_factory=list)  # CORS for POST /v1/public/tickets
+    web_categories: list[str] = Field(default_factory=lambda: ["general", "billing", "technical", "account"])
+    web_max_attachments: int = 3
+    web_max_attachment_bytes: int = 2 * 1024 * 1024
+    web_max_body_bytes: int = 4 * 1024 * 1024  # under Lambda's 6 MB payload once base64-encoded
+    web_ip_limit: int = 10  # tickets per source IP per window
+    web_email_limit: int = 5  # tickets per sender per window
+    web_reply_limit: int = 30  # status-page replies per source IP per window
+    web_rate_window_seconds: int = 3600
+    web_min_fill_seconds: int = 3  # a form sent faster than this is flagged, not refused
+    web_max_links: int = 3  # more links than this in subject + message is flagged
+    web_form_max_age_seconds: int = 24 * 3600
     signing_secret_param: str = ""
     signing_secret: str = ""
     attachments_bucket: str = ""
@@ -41,6 +57,28 @@ class Settings(BaseModel):
         return self.mail_from_address or self.support_address
 
 
+_WEB_INTS = (
+    "web_max_attachments",
+    "web_max_attachment_bytes",
+    "web_max_body_bytes",
+    "web_ip_limit",
+    "web_email_limit",
+    "web_reply_limit",
+    "web_rate_window_seconds",
+    "web_min_fill_seconds",
+    "web_max_links",
+    "web_form_max_age_seconds",
+)
+
+
+def _web_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    """Web form settings given in the environment (WEB_IP_LIMIT=...); the rest keep their defaults."""
+    values: dict[str, Any] = {name: int(env[name.upper()]) for name in _WEB_INTS if env.get(name.upper())}
+    if env.get("WEB_CATEGORIES"):
+        values["web_categories"] = [c.strip() for c in env["WEB_CATEGORIES"].split(",") if c.strip()]
+    return values
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     env = os.environ
@@ -49,6 +87,9 @@ def get_settings() -> Settings:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         default_group=env.get("DEFAULT_GROUP", "support"),
         stage=env.get("STAGE", "prod"),
+        public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        web_allowed_origins=[o.strip().rstrip("/") for o in env.get("WEB_ALLOWED_ORIGINS", "").split(",") if o.strip()],
+        **_web_overrides(env),
         signing_secret_param=env.get("SIGNING_SECRET_PARAM", ""),
         signing_secret=env.get("SIGNING_SECRET", ""),
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),

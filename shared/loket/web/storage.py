@@ -1,0 +1,47 @@
+"""Attachments of web tickets in the attachments bucket (S3). The only module here that calls AWS directly."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from loket.config import get_settings
+
+
+@lru_cache(maxsize=1)
+def _client() -> Any:
+    import boto3
+
+    return boto3.client("s3", region_name=get_settings().region)
+
+
+def reset() -> None:
+    """Forget the client (tests start a fresh AWS mock per test)."""
+    _client.cache_clear()
+
+
+def put(key: str, data: bytes, content_type: str) -> None:
+    _client().put_object(
+        Bucket=get_settings().attachments_bucket,
+        Key=key,
+        Body=data,
+        ContentType=content_type or "application/octet-stream",
+    )
+
+
+def download_url(key: str, filename: str, expires_seconds: int = 300) -> str:
+    """A short-lived link that downloads the object (never displays it inline in the browser)."""
+    from urllib.parse import quote
+
+    disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+    url: str = _client().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": get_settings().attachments_bucket,
+            "Key": key,
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": "application/octet-stream",
+        },
+        ExpiresIn=expires_seconds,
+    )
+    return url
