@@ -1,0 +1,81 @@
+"""`make run`: start the whole system on this machine (no Docker, no AWS account) until Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+import warnings
+
+from loket_local.auth import DEV_USERS
+from loket_local.settings import LocalSettings
+from loket_local.stack import LocalStack, PortInUse
+
+
+def main() -> int:
+    logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S", level=logging.WARNING)
+    logging.getLogger("loket_local").setLevel(logging.INFO)
+    warnings.filterwarnings("ignore", module="moto")
+    settings = LocalSettings.from_env()
+    stack = LocalStack(settings)
+    try:
+        stack.start()
+    except PortInUse as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        print_banner(stack)
+        if stack.fresh and settings.seed:
+            from loket_local.demo import seed
+
+            seed(stack)
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nstopping (saving state)...", flush=True)
+        began = time.monotonic()
+        stack.stop()
+        print(f"stopped in {time.monotonic() - began:.1f} s; state kept in {settings.state_dir} (make reset wipes it)")
+    return 0
+
+
+def print_banner(stack: LocalStack) -> None:
+    url = stack.http_url
+    tokens = stack.issuer.tokens()
+    restored = stack.restored
+    lines = [
+        "",
+        f"Loket is running locally (ready in {stack.started_in_s:.1f} s)",
+        f"  console      {url}/",
+        f"  API          {url}/v1/...  ({len(stack.gateway.routes)} routes from template.yaml)",
+        f"  dev tools    {url}/_local/   login {url}/_local/login   outbox {url}/_local/outbox",
+        f"  SMTP         {stack.settings.host}:{stack.smtp_port}  (e.g. swaks --server localhost:{stack.smtp_port} "
+        "--to <support address>)",
+        f"  AWS (moto)   {stack.aws.endpoint}",
+        f"  functions    {len(stack.runtime.functions)}, queue consumers and pipes {len(stack.workers)}, "
+        f"schedules {len(stack.triggers)}",
+        f"  state        {stack.settings.state_dir} "
+        + (
+            "(first start)"
+            if stack.fresh
+            else f"(restored {restored.get('items', 0)} items, "
+            f"{restored.get('objects', 0)} objects, "
+            f"{restored.get('messages', 0)} messages)"
+        ),
+    ]
+    for user in DEV_USERS:
+        lines.append(f"  {user.key} token  ({user.email}): {tokens[user.key]}")
+    for note in stack.notes:
+        lines.append(f"  note: {note}")
+    lines.append("Ctrl-C stops everything.")
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The local development issuer: what Cognito and the HTTP API's JWT authorizer do in AWS.
+
+An RS256 key pair is generated once into the state folder; `make token` and /_local/login hand out ID tokens
+for a development agent and a development admin with the claims a Cognito ID token carries. The gateway
+verifies them like the authorizer (signature, issuer, audience, expiry) and passes the claims to the function
+as API Gateway does: every value a string, arrays rendered as "[a b]".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+ISSUER = "https://loket.localhost/dev-issuer"
+AUDIENCE = "loket-local-console"
+TOKEN_DAYS = 30
+KEY_FILE = "dev-issuer-key.pem"
+
+
+@dataclass(frozen=True)
+class DevUser:
+    key: str  # "agent" or "admin"
+    email: str
+    name: str
+    groups: tuple[str, ...]
+
+    @property
+    def sub(self) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"loket-local:{self.email}"))
+
+
+DEV_USERS = (
+    DevUser("agent", "agent@loket.localhost", "Dev Agent", ("agent",)),
+    DevUser("admin", "admin@loket.localhost", "Dev Admin", ("admin",)),
+)
+
+
+class DevIssuer:
+    def __init__(self, state_dir: Path) -> None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path = state_dir / KEY_FILE
+        if path.exists():
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        else:
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            path.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+            path.chmod(0o600)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} does not hold an RSA key: delete it (make reset) to get a new one")
+        self._key = key
+        self._public = key.public_key()
+        self.kid = uuid.uuid5(
+            uuid.NAMESPACE_URL,
+            self._public.public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).hex(),
+        ).hex[:16]
+
+    def token(self, user: DevUser, lifetime_s: int = TOKEN_DAYS * 86400) -> str:
+        now = int(time.time())
+        claims = {
+            "sub": user.sub,
+            "email": user.email,
+            "email_verified": True,
+            "name": user.name,
+            "cognito:username": user.email,
+            "cognito:groups": list(user.groups),
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "token_use": "id",
+            "auth_time": now,
+            "iat": now,
+            "exp": now + lifetime_s,
+        }
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+
+    def tokens(self) -> dict[str, str]:
+        return {user.key: self.token(user) for user in DEV_USERS}
+
+    def verify(self, token: str) -> dict[str, Any] | None:
+        """The claims of a valid token, or None (bad signature, wrong issuer or audience, expired)."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._public,
+                algorithms=["RS256"],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        return claims
+
+    def jwks(self) -> dict[str, Any]:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._public))
+        return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
+
+
+def gateway_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """Claims as the HTTP API JWT authorizer hands them to Lambda: strings, arrays as "[a b]"."""
+    out = {}
+    for name, value in claims.items():
+        if isinstance(value, list):
+            out[name] = "[" + " ".join(str(v) for v in value) + "]"
+        elif isinstance(value, bool):
+            out[name] = str(value).lower()
+        elif isinstance(value, dict):
+            out[name] = json.dumps(value)
+        else:
+            out[name] = str(value)
+    return out

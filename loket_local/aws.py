@@ -1,0 +1,231 @@
+"""The embedded AWS: moto in server mode on loopback, holding the data plane that template.yaml declares.
+
+The data-plane resources go through moto's own CloudFormation (one source of truth: the template), and
+every expression the local stack needs (a function's environment, a queue ARN, a receipt rule's bucket) is
+resolved against that stack, so functions see moto's physical names exactly as they would see AWS's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from loket_local.template import LocalTemplate
+
+REGION = "us-east-1"
+STACK_NAME = "loket-local"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+log = logging.getLogger("loket_local")
+
+
+class _Emulated:
+    """Stands in for a resource moto does not build (a function, an API, a pipe): Ref and Fn::GetAtt answers."""
+
+    def __init__(self, logical_id: str, kind: str, physical_id: str, account: str, region: str) -> None:
+        self.logical_id = logical_id
+        self.type = kind
+        self.physical_resource_id = physical_id
+        service = kind.split("::")[1].lower() if kind.count("::") == 2 else "local"
+        if kind == "AWS::Lambda::Function":
+            self.arn = f"arn:aws:lambda:{region}:{account}:function:{physical_id}"
+        else:
+            self.arn = f"arn:aws:{service}:{region}:{account}:{logical_id}/{physical_id}"
+
+    def get_cfn_attribute(self, name: str) -> str:
+        if name == "Arn":
+            return self.arn
+        return f"{self.physical_resource_id}.{name}"
+
+
+@dataclass
+class EmbeddedAws:
+    template: LocalTemplate
+    port: int = 0
+    host: str = "127.0.0.1"
+    region: str = REGION
+    secrets_store: dict[str, str] = field(default_factory=dict)  # SSM values generated on an earlier start
+
+    def __post_init__(self) -> None:
+        self._server: Any = None
+        self.endpoint = ""
+        self.account = ""
+        self.physical_ids: dict[str, str] = {}  # logical id -> physical id, for what moto built
+        self.types: dict[str, str] = {}  # logical id -> resource type
+        self.function_names: dict[str, str] = {}  # function logical id -> the name it has here
+        self._resource_map: Any = None
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self) -> None:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.account = DEFAULT_ACCOUNT_ID
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.port = port
+        self.endpoint = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def client(self, service: str) -> Any:
+        """A client bound to moto, independent of the process environment (tests change it)."""
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            config=Config(account_id_endpoint_mode="disabled", retries={"max_attempts": 2}),
+            **CREDENTIALS,
+        )
+
+    def base_environment(self) -> dict[str, str]:
+        """What every function process sees besides its own variables: moto, fake credentials, the region."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
+        }
+
+    # ------------------------------------------------------------------ provisioning
+    def provision(self) -> None:
+        """SSM parameters the deployer creates, then the data plane through moto's CloudFormation."""
+        from moto.cloudformation.models import cloudformation_backends
+        from moto.cloudformation.parsing import get_model_map
+
+        self._create_secret_parameters()
+        body = self.template.data_plane(set(get_model_map()))
+        cfn = self.client("cloudformation")
+        cfn.create_stack(StackName=STACK_NAME, TemplateBody=json.dumps(body))
+        status = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]["StackStatus"]
+        if status != "CREATE_COMPLETE":
+            raise RuntimeError(f"moto could not build the template's data plane: {status}")
+        for res in cfn.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]:
+            self.physical_ids[res["LogicalResourceId"]] = res["PhysicalResourceId"]
+            self.types[res["LogicalResourceId"]] = res["ResourceType"]
+        stack = cloudformation_backends[self.account][self.region].get_stack(STACK_NAME)
+        self._resource_map = stack.resource_map
+        self._stand_in_for_emulated()
+        self._apply_gaps()
+        self._verify_senders()
+
+    def _create_secret_parameters(self) -> None:
+        ssm = self.client("ssm")
+        for name in self.template.secret_parameter_names().values():
+            value = self.secrets_store.get(name) or secrets.token_urlsafe(32)
+            self.secrets_store[name] = value
+            ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+
+    def _stand_in_for_emulated(self) -> None:
+        """Give every resource moto did not build a Ref/GetAtt answer (functions get a stable name)."""
+        parsed = self._resource_map._parsed_resources
+        for name, res in self.template.cfn["Resources"].items():
+            if name in self.physical_ids:
+                continue
+            kind = str(res.get("Type"))
+            physical = f"{STACK_NAME}-{name}"
+            if kind == "AWS::Lambda::Function":
+                declared = (res.get("Properties") or {}).get("FunctionName")
+                if declared is not None:
+                    physical = str(self._clean(declared))
+                self.function_names[name] = physical
+            parsed[name] = _Emulated(name, kind, physical, self.account, self.region)
+            self.types[name] = kind
+
+    def _apply_gaps(self) -> None:
+        """What moto's CloudFormation ignores but the template asks for (TTL on tables)."""
+        ddb = self.client("dynamodb")
+        for name, res in self.template.cfn["Resources"].items():
+            ttl = (res.get("Properties") or {}).get("TimeToLiveSpecification")
+            if res.get("Type") == "AWS::DynamoDB::Table" and name in self.physical_ids and ttl:
+                enabled = str(self._clean(ttl.get("Enabled", False))).lower() == "true"
+                ddb.update_time_to_live(
+                    TableName=self.physical_ids[name],
+                    TimeToLiveSpecification={"AttributeName": self._clean(ttl["AttributeName"]), "Enabled": enabled},
+                )
+
+    def _verify_senders(self) -> None:
+        """SES only sends from verified identities: verify the domains of the addresses the template names."""
+        domains = set()
+        values = [p.get("Default") for p in self.template.parameters.values()]
+        for fn in self.template.functions().values():
+            values.extend(self.function_environment(fn.environment).values())
+        for value in values:
+            if isinstance(value, str) and "@" in value and " " not in value.strip():
+                domains.add(value.strip().rsplit("@", 1)[1].lower())
+        for rule in self.template.receipt_rules():
+            domains.update(r.split("@")[-1].lstrip(".") for r in rule.recipients)
+        ses = self.client("ses")
+        for domain in sorted(d for d in domains if d):
+            ses.verify_domain_identity(Domain=domain)
+
+    # ------------------------------------------------------------------ resolution
+    def _clean(self, expr: Any) -> Any:
+        from moto.cloudformation.parsing import clean_json
+
+        return clean_json(expr, self._resource_map)
+
+    def resolve(self, expr: Any) -> Any:
+        """A CloudFormation expression evaluated against the local stack (Ref, GetAtt, Sub, If, Join...)."""
+        return self._clean(expr)
+
+    def function_environment(self, environment: dict[str, Any]) -> dict[str, str]:
+        resolved = self._clean(environment)
+        return {
+            k: v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in resolved.items()
+        }
+
+    def function_for(self, expr: Any) -> str | None:
+        """The function logical id an expression (a name or an ARN) designates, if any."""
+        if expr is None:
+            return None
+        value = str(self._clean(expr))
+        for logical, name in self.function_names.items():
+            if value in (name, f"arn:aws:lambda:{self.region}:{self.account}:function:{name}") or value.endswith(
+                f":function:{name}"
+            ):
+                return logical
+        return None
+
+    def logical_for_arn(self, arn: str) -> str | None:
+        """The data-plane logical id whose ARN (or stream ARN) is `arn`."""
+        for logical in self.physical_ids:
+            resource = self._resource_map._parsed_resources.get(logical)
+            for attr in ("Arn", "StreamArn"):
+                try:
+                    if resource is not None and resource.get_cfn_attribute(attr) == arn:
+                        return logical
+                except Exception:  # noqa: S112 - moto raises various errors for attributes a type lacks
+                    continue
+        return None
+
+    def queue_url(self, logical_or_arn: str) -> str:
+        if logical_or_arn.startswith("arn:"):
+            name = logical_or_arn.rsplit(":", 1)[1]
+            return str(self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+        return self.physical_ids[logical_or_arn]
+
+    def queues(self) -> dict[str, str]:
+        """Logical id -> queue URL for every queue of the data plane."""
+        return {n: p for n, p in self.physical_ids.items() if self.types.get(n) == "AWS::SQS::Queue"}
+
+    def tables(self) -> dict[str, str]:
+        return {n: p for n, p in self.physical_ids.items() if self.types.get(n) == "AWS::DynamoDB::Table"}
+
+    def buckets(self) -> dict[str, str]:
+        return {n: p for n, p in self.physical_ids.items() if self.types.get(n) == "AWS::S3::Bucket"}

@@ -1,0 +1,242 @@
+"""SMTP on localhost: what the template's SES receipt rules do in AWS.
+
+For each message, the rules of the template's receipt rule sets run in order: a rule whose recipients match
+performs its actions (S3Action: the raw message into the bucket under prefix + SES message id; LambdaAction:
+the function with an SES-shaped event, verdicts included; AddHeaderAction; StopAction). Verdicts are PASS
+unless the message carries `X-SES-Spam-Verdict` / `X-SES-Virus-Verdict` or `X-Local-<Kind>-Verdict`
+(kind: spam, virus, spf, dkim, dmarc), which is how tests send spam or a failed DMARC check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import email.utils
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from loket_local.lambdas import FunctionError, FunctionRuntime
+from loket_local.sources import AsyncInvoker
+from loket_local.template import ReceiptRule
+
+log = logging.getLogger("loket_local")
+
+MAX_MESSAGE = 40 * 1024 * 1024  # SES receiving limit
+_VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
+
+
+@dataclass
+class ResolvedRule:
+    rule: ReceiptRule
+    actions: list[dict[str, Any]]  # resolved: bucket names, function logical ids
+
+    def covers(self, recipient: str) -> bool:
+        if not self.rule.enabled:
+            return False
+        if not self.rule.recipients:
+            return True
+        address = recipient.lower()
+        domain = address.rsplit("@", 1)[-1]
+        for entry in self.rule.recipients:
+            if entry in (address, domain) or (entry.startswith(".") and domain.endswith(entry)):
+                return True
+        return False
+
+
+class ReceiptRules:
+    def __init__(
+        self,
+        rules: list[ResolvedRule],
+        runtime: FunctionRuntime,
+        s3: Any,
+        invoker: AsyncInvoker,
+        region: str,
+        account: str,
+    ) -> None:
+        self.rules, self.runtime, self.s3, self.invoker = rules, runtime, s3, invoker
+        self.region, self.account = region, account
+
+    def accepts(self, recipient: str) -> bool:
+        return any(rule.covers(recipient) for rule in self.rules)
+
+    def receive(self, raw: bytes, mail_from: str, recipients: list[str]) -> str:
+        """Run the rules on one message; returns the SES message id."""
+        message_id = secrets.token_hex(20)
+        arrived = dt.datetime.now(dt.UTC)
+        begin = time.monotonic()
+        parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+        verdicts = {kind: _verdict(parsed, kind) for kind in _VERDICTS}
+        stored = _ses_headers(mail_from, recipients, arrived, verdicts) + raw
+        for rule in self.rules:
+            matched = [r for r in recipients if rule.covers(r)]
+            if not matched:
+                continue
+            scan = verdicts if rule.rule.scan_enabled else {**verdicts, "spam": "DISABLED", "virus": "DISABLED"}
+            stop = False
+            for action in rule.actions:
+                if "AddHeaderAction" in action:
+                    header = action["AddHeaderAction"]
+                    stored = f"{header['HeaderName']}: {header['HeaderValue']}\r\n".encode() + stored
+                elif "S3Action" in action:
+                    s3 = action["S3Action"]
+                    key = f"{s3.get('ObjectKeyPrefix') or ''}{message_id}"
+                    self.s3.put_object(Bucket=s3["BucketName"], Key=key, Body=stored)
+                elif "LambdaAction" in action:
+                    lam = action["LambdaAction"]
+                    event = self.event(
+                        email.message_from_bytes(stored, policy=email.policy.compat32),
+                        message_id,
+                        mail_from,
+                        recipients,
+                        matched,
+                        arrived,
+                        scan,
+                        lam,
+                        int((time.monotonic() - begin) * 1000),
+                    )
+                    if str(lam.get("InvocationType", "Event")) == "RequestResponse":
+                        try:
+                            self.runtime.invoke(lam["function"], event, source=f"ses rule {rule.rule.name}")
+                        except FunctionError:
+                            log.warning("receipt rule %s: %s failed", rule.rule.name, lam["function"])
+                    else:
+                        self.invoker.submit(lam["function"], event, f"ses rule {rule.rule.name}")
+                elif "StopAction" in action:
+                    stop = True
+                    break
+                else:
+                    log.info("receipt rule %s: action %s is not emulated locally", rule.rule.name, list(action))
+            if stop:
+                break
+        return message_id
+
+    def event(
+        self,
+        message: Any,
+        message_id: str,
+        mail_from: str,
+        destination: list[str],
+        recipients: list[str],
+        arrived: dt.datetime,
+        verdicts: dict[str, str],
+        action: dict[str, Any],
+        took_ms: int,
+    ) -> dict[str, Any]:
+        """The event SES gives a Lambda action (mail metadata, common headers, receipt with verdicts)."""
+        stamp = arrived.strftime("%Y-%m-%dT%H:%M:%S.") + f"{arrived.microsecond // 1000:03d}Z"
+        headers = [{"name": k, "value": str(v)} for k, v in message.items()]
+        common: dict[str, Any] = {"returnPath": mail_from}
+        for field_name, key in (
+            ("from", "From"),
+            ("to", "To"),
+            ("cc", "Cc"),
+            ("bcc", "Bcc"),
+            ("replyTo", "Reply-To"),
+            ("sender", "Sender"),
+        ):
+            values = message.get_all(key)
+            if values:
+                common[field_name] = [email.utils.formataddr(a) for a in email.utils.getaddresses(values)]
+        for field_name, key in (("date", "Date"), ("messageId", "Message-ID"), ("subject", "Subject")):
+            if message.get(key) is not None:
+                common[field_name] = str(message.get(key))
+        return {
+            "Records": [
+                {
+                    "eventSource": "aws:ses",
+                    "eventVersion": "1.0",
+                    "ses": {
+                        "mail": {
+                            "timestamp": stamp,
+                            "source": mail_from,
+                            "messageId": message_id,
+                            "destination": destination,
+                            "headersTruncated": False,
+                            "headers": headers,
+                            "commonHeaders": common,
+                        },
+                        "receipt": {
+                            "timestamp": stamp,
+                            "processingTimeMillis": took_ms,
+                            "recipients": recipients,
+                            "spamVerdict": {"status": verdicts["spam"]},
+                            "virusVerdict": {"status": verdicts["virus"]},
+                            "spfVerdict": {"status": verdicts["spf"]},
+                            "dkimVerdict": {"status": verdicts["dkim"]},
+                            "dmarcVerdict": {"status": verdicts["dmarc"]},
+                            "action": {
+                                "type": "Lambda",
+                                "functionArn": action["FunctionArn"],
+                                "invocationType": str(action.get("InvocationType", "Event")),
+                            },
+                        },
+                    },
+                }
+            ]
+        }
+
+
+def _verdict(message: Any, kind: str) -> str:
+    for header in (f"X-Local-{kind}-Verdict", f"X-SES-{kind}-Verdict" if kind in ("spam", "virus") else ""):
+        if header and message.get(header):
+            return str(message.get(header)).strip().upper()
+    return "PASS"
+
+
+def _ses_headers(mail_from: str, recipients: list[str], arrived: dt.datetime, verdicts: dict[str, str]) -> bytes:
+    """The headers SES puts on top of a received message before storing it."""
+    lines = [
+        f"Return-Path: <{mail_from}>",
+        f"Received: from localhost by loket-local-smtp for {', '.join(recipients)}; "
+        f"{email.utils.format_datetime(arrived)}",
+        f"X-SES-Spam-Verdict: {verdicts['spam']}",
+        f"X-SES-Virus-Verdict: {verdicts['virus']}",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+class _Handler:
+    def __init__(self, rules: ReceiptRules) -> None:
+        self.rules = rules
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if not self.rules.accepts(address):
+            return f"550 5.1.1 no receipt rule accepts mail for <{address}>"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        if isinstance(raw, str):
+            raw = raw.encode()
+        try:
+            message_id = await server.loop.run_in_executor(
+                None, self.rules.receive, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+            )
+        except Exception:
+            log.exception("SMTP delivery failed")
+            return "451 4.3.0 local delivery failed; try again"
+        log.info("SMTP %s -> %s accepted as %s", envelope.mail_from, ", ".join(envelope.rcpt_tos), message_id)
+        return f"250 Ok {message_id}"
+
+
+class SmtpServer:
+    def __init__(self, rules: ReceiptRules, host: str, port: int) -> None:
+        self.controller = Controller(
+            _Handler(rules), hostname=host, port=port, data_size_limit=MAX_MESSAGE, decode_data=False, ready_timeout=10
+        )
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()

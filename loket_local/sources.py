@@ -1,0 +1,343 @@
+"""Event sources: what Lambda event source mappings, EventBridge Pipes and async invocations do in AWS.
+
+- `SqsPoller`: receives from a queue in batches (batch size and batching window from the mapping), calls the
+  function with an SQS event, deletes what succeeded and leaves failed records (partial batch responses honoured)
+  to come back after the visibility timeout; moto moves a record to the DLQ after the redrive policy's
+  maxReceiveCount.
+- `StreamReader` / `PipePoller`: reads a DynamoDB table's stream and sends each record that passes the pipe's
+  filter (an EventBridge pattern) to the pipe's target, as Pipes does.
+- `StreamPoller`: a stream -> function mapping (records in batches, retried on failure).
+- `AsyncInvoker`: asynchronous invocations (schedules, SES Lambda actions) with Lambda's two retries.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from loket_local.lambdas import FunctionError, FunctionRuntime
+from loket_local.template import EventSourceMapping, Pipe
+
+log = logging.getLogger("loket_local")
+
+
+def _pattern(raw: str) -> Any:
+    from moto.events.models import EventPattern
+
+    return EventPattern.load(raw)
+
+
+def matches(patterns: list[Any], record: dict[str, Any]) -> bool:
+    return not patterns or any(p.matches_event(record) for p in patterns)
+
+
+class _Worker:
+    name = "worker"
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def join(self, timeout: float = 5.0) -> None:
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                if not self.step():
+                    self.stop.wait(0.2)
+            except Exception:
+                log.exception("%s failed; retrying", self.name)
+                self.stop.wait(1.0)
+
+    def step(self) -> bool:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------------------- SQS
+
+
+class SqsPoller(_Worker):
+    def __init__(
+        self,
+        stop: threading.Event,
+        esm: EventSourceMapping,
+        function: str,
+        queue_url: str,
+        queue_arn: str,
+        runtime: FunctionRuntime,
+        sqs: Any,
+        region: str,
+    ) -> None:
+        self.name = f"sqs:{queue_arn.rsplit(':', 1)[-1]}->{function}"
+        super().__init__(stop)
+        self.esm, self.function, self.queue_url, self.queue_arn = esm, function, queue_url, queue_arn
+        self.runtime, self.sqs, self.region = runtime, sqs, region
+        self.batch_size = esm.batch_size or 10
+        self.patterns = [_pattern(f) for f in esm.filters]
+
+    def step(self) -> bool:
+        messages = self._collect()
+        if not messages:
+            return False
+        self.deliver(messages)
+        return True
+
+    def _collect(self) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        deadline = time.monotonic() + self.esm.batching_window
+        while len(messages) < self.batch_size and not self.stop.is_set():
+            got = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(10, self.batch_size - len(messages)),
+                WaitTimeSeconds=0 if messages else 1,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            messages.extend(got)
+            if not messages or time.monotonic() >= deadline:
+                break
+            if not got:
+                self.stop.wait(0.1)
+        return messages
+
+    def record(self, message: dict[str, Any]) -> dict[str, Any]:
+        attributes = {}
+        for name, attr in (message.get("MessageAttributes") or {}).items():
+            value = {"dataType": attr.get("DataType"), "stringListValues": [], "binaryListValues": []}
+            if "StringValue" in attr:
+                value["stringValue"] = attr["StringValue"]
+            if "BinaryValue" in attr:
+                value["binaryValue"] = base64.b64encode(attr["BinaryValue"]).decode()
+            attributes[name] = value
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": dict(message.get("Attributes") or {}),
+            "messageAttributes": attributes,
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": self.region,
+        }
+
+    def deliver(self, messages: list[dict[str, Any]]) -> None:
+        records, dropped = [], []
+        for message in messages:
+            record = self.record(message)
+            if matches(self.patterns, _with_parsed_body(record)):
+                records.append(record)
+            else:
+                dropped.append(message)  # Lambda deletes messages its filter rejects
+        self._delete(dropped)
+        if not records:
+            return
+        try:
+            result = self.runtime.invoke(self.function, {"Records": records}, source=f"sqs {self.name}")
+        except FunctionError:
+            log.warning("%s: batch of %d failed; it comes back after the visibility timeout", self.name, len(records))
+            return
+        failed = self._failed_ids(result, records)
+        if failed is None:
+            log.warning("%s: invalid batchItemFailures; the whole batch is retried", self.name)
+            return
+        if failed:
+            log.info("%s: %d of %d records failed and will be retried", self.name, len(failed), len(records))
+        self._delete(
+            [
+                m
+                for m in messages
+                if m["MessageId"] in {r["messageId"] for r in records} and m["MessageId"] not in failed
+            ]
+        )
+
+    def _failed_ids(self, result: Any, records: list[dict[str, Any]]) -> set[str] | None:
+        if not self.esm.report_item_failures or not isinstance(result, dict):
+            return set()
+        failures = result.get("batchItemFailures") or []
+        ids = {r["messageId"] for r in records}
+        failed = set()
+        for failure in failures:
+            item = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+            if not item or item not in ids:
+                return None
+            failed.add(item)
+        return failed
+
+    def _delete(self, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
+
+
+def _with_parsed_body(record: dict[str, Any]) -> dict[str, Any]:
+    """Filters on SQS match the body as JSON when it is JSON, as Lambda's filtering does."""
+    try:
+        return {**record, "body": json.loads(record["body"])}
+    except (TypeError, ValueError):
+        return record
+
+
+# ---------------------------------------------------------------------------------------------- streams
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dt.datetime):
+        return int(value.timestamp())
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class StreamReader:
+    """Records of a DynamoDB stream in order, from where the pipe or mapping starts reading."""
+
+    def __init__(self, streams: Any, stream_arn: str, starting_position: str) -> None:
+        self.streams, self.stream_arn = streams, stream_arn
+        self.iterators: dict[str, str | None] = {}
+        described = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]
+        kind = "TRIM_HORIZON" if starting_position.upper() == "TRIM_HORIZON" else "LATEST"
+        for shard in described.get("Shards", []):
+            self.iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType=kind
+            )["ShardIterator"]
+
+    def read(self, limit: int) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        for shard, iterator in list(self.iterators.items()):
+            if iterator is None:
+                continue
+            got = self.streams.get_records(ShardIterator=iterator, Limit=limit)
+            self.iterators[shard] = got.get("NextShardIterator")
+            for record in got.get("Records", []):
+                records.append({**_jsonable(record), "eventSourceARN": self.stream_arn})
+        return records
+
+
+class PipePoller(_Worker):
+    def __init__(
+        self, stop: threading.Event, pipe: Pipe, reader: StreamReader, send: Callable[[list[dict[str, Any]]], None]
+    ) -> None:
+        self.name = f"pipe:{pipe.logical_id}"
+        super().__init__(stop)
+        self.pipe, self.reader, self.send = pipe, reader, send
+        self.patterns = [_pattern(f) for f in pipe.filters]
+
+    def step(self) -> bool:
+        records = self.reader.read(self.pipe.batch_size)
+        chosen = [r for r in records if matches(self.patterns, r)]
+        if chosen:
+            self.send(chosen)
+        return bool(records)
+
+
+def render_input(template: str | None, record: dict[str, Any]) -> Any:
+    """A pipe's InputTemplate with <$.path> placeholders filled from the record, or the record itself."""
+    if not template:
+        return record
+
+    def lookup(match: re.Match[str]) -> str:
+        value: Any = record
+        for part in match.group(1).split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return json.dumps(value) if isinstance(value, dict | list) else "" if value is None else str(value)
+
+    text = re.sub(r"<\$\.([^>]+)>", lookup, template)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class StreamPoller(_Worker):
+    """A DynamoDB stream -> function event source mapping."""
+
+    def __init__(
+        self,
+        stop: threading.Event,
+        esm: EventSourceMapping,
+        function: str,
+        reader: StreamReader,
+        runtime: FunctionRuntime,
+    ) -> None:
+        self.name = f"stream:{esm.logical_id}"
+        super().__init__(stop)
+        self.esm, self.function, self.reader, self.runtime = esm, function, reader, runtime
+        self.patterns = [_pattern(f) for f in esm.filters]
+        self.pending: list[dict[str, Any]] = []
+        self.attempts = 0
+
+    def step(self) -> bool:
+        size = self.esm.batch_size or 100
+        if len(self.pending) < size:
+            self.pending.extend(r for r in self.reader.read(size) if matches(self.patterns, r))
+        if not self.pending:
+            return False
+        batch = self.pending[:size]
+        try:
+            result = self.runtime.invoke(self.function, {"Records": batch}, source=f"stream {self.esm.logical_id}")
+        except FunctionError:
+            self.attempts += 1
+            limit = self.esm.maximum_retry_attempts if self.esm.maximum_retry_attempts >= 0 else 5
+            if self.attempts > limit:
+                log.warning("%s: dropping a batch of %d after %d attempts", self.name, len(batch), self.attempts)
+                self.pending, self.attempts = self.pending[len(batch) :], 0
+            else:
+                self.stop.wait(min(2.0 * self.attempts, 10.0))
+            return True
+        failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+        if self.esm.report_item_failures and failures:
+            first = {str(f.get("itemIdentifier")) for f in failures}
+            index = next((i for i, r in enumerate(batch) if r["dynamodb"].get("SequenceNumber") in first), len(batch))
+            self.pending = self.pending[index:]
+            self.attempts += 1
+            return True
+        self.pending, self.attempts = self.pending[len(batch) :], 0
+        return True
+
+
+# ---------------------------------------------------------------------------------------------- async
+
+
+class AsyncInvoker:
+    """Asynchronous invocation: queued, and retried twice on error like Lambda (delays scaled down to seconds)."""
+
+    def __init__(self, runtime: FunctionRuntime, stop: threading.Event, retry_delays: tuple[float, ...] = (1, 2)):
+        self.runtime, self.stop, self.retry_delays = runtime, stop, retry_delays
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="async-invoke")
+
+    def submit(self, function: str, event: Any, source: str) -> None:
+        self.pool.submit(self._run, function, event, source)
+
+    def _run(self, function: str, event: Any, source: str) -> None:
+        for attempt, delay in enumerate((0.0, *self.retry_delays)):
+            if delay and self.stop.wait(delay):
+                return
+            try:
+                self.runtime.invoke(function, event, source=source)
+                return
+            except FunctionError:
+                log.warning("%s (%s) failed on attempt %d", function, source, attempt + 1)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
