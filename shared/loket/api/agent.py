@@ -96,7 +96,7 @@ def _ticket_response(ticket: Any, status: int = 200) -> Response[s.TicketOut]:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=out.model_dump(mode="json"),
+        body=out,
         headers={"ETag": _etag(out.version)},
     )
 
@@ -109,7 +109,7 @@ def _version_from(if_match: str | None) -> int:
     try:
         return int(text.strip('"'))
     except ValueError:
-        raise InvalidRequest("If-Match must be the ticket's version, as in its ETag (for example \"3\")") from None
+        raise InvalidRequest('If-Match must be the ticket\'s version, as in its ETag (for example "3")') from None
 
 
 class _PreconditionRequired(LoketError):
@@ -205,7 +205,9 @@ def get_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
     return _ticket_response(svc.resolve(ticket))
 
 
-@app.patch("/v1/tickets/<ticket>", summary="Change status, priority, assignee, group, tags, type, fields", tags=["tickets"])
+@app.patch(
+    "/v1/tickets/<ticket>", summary="Change status, priority, assignee, group, tags, type, fields", tags=["tickets"]
+)
 def patch_ticket(
     ticket: TicketRef,
     body: s.TicketPatch,
@@ -230,7 +232,11 @@ def patch_ticket(
     return _ticket_response(svc.update_ticket(ticket, version, changes, actor))
 
 
-@app.get("/v1/tickets/<ticket>/conversation", summary="The conversation, oldest first (notes included)", tags=["conversation"])
+@app.get(
+    "/v1/tickets/<ticket>/conversation",
+    summary="The conversation, oldest first (notes included)",
+    tags=["conversation"],
+)
 def list_conversation(ticket: TicketRef) -> s.EntryList:
     _actor()
     found = svc.resolve(ticket)
@@ -242,7 +248,7 @@ def _entry_response(result: svc.EntryResult) -> Response[s.EntryCreated]:
     return Response(
         status_code=201,
         content_type=content_types.APPLICATION_JSON,
-        body=out.model_dump(mode="json"),
+        body=out,
         headers={"ETag": _etag(out.ticket.version)},
     )
 
@@ -259,7 +265,9 @@ def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated
     return _entry_response(result)
 
 
-@app.post("/v1/tickets/<ticket>/notes", summary="Add an internal note (never shown to customers)", tags=["conversation"])
+@app.post(
+    "/v1/tickets/<ticket>/notes", summary="Add an internal note (never shown to customers)", tags=["conversation"]
+)
 def add_note(ticket: TicketRef, body: s.NoteCreate) -> Response[s.EntryCreated]:
     actor = _actor()
     return _entry_response(svc.add_entry(ticket, EntryKind.INTERNAL_NOTE, actor, body.body))

@@ -1,6 +1,6 @@
 """One JSON error shape for every API, and the one map from domain errors to HTTP statuses.
 
-    {"error": {"code": "version_conflict", "message": "ticket ... was changed by someone else", "details": [...]}}
+{"error": {"code": "version_conflict", "message": "ticket ... was changed by someone else", "details": [...]}}
 """
 
 from __future__ import annotations

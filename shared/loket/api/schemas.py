@@ -20,7 +20,9 @@ MAX_CUSTOM_FIELDS = 50
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+Key = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:@\-]+$")
+]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 CustomValue = str | int | float | bool | None
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import time
 
+from loket.data.models import _Base
 from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import UpdateError
 
-from loket.data.models import _Base
-
 
 class RateItem(_Base):
-    count = NumberAttribute(default=0)
+    hits = NumberAttribute(default=0)
     expires_at = NumberAttribute()
 
 
@@ -25,8 +24,8 @@ def hit(scope: str, key: str, limit: int, window_seconds: int, now: float | None
     item = RateItem(f"RATE#{scope}#{key.lower()}", str(start), item_type="rate")
     try:
         item.update(
-            actions=[RateItem.count.add(1), RateItem.expires_at.set(start + 2 * window_seconds)],
-            condition=RateItem.count.does_not_exist() | (RateItem.count < limit),
+            actions=[RateItem.hits.add(1), RateItem.expires_at.set(start + 2 * window_seconds)],
+            condition=RateItem.hits.does_not_exist() | (RateItem.hits < limit),
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":

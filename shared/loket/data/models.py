@@ -110,10 +110,10 @@ class TicketItem(_Base):
     channel = UnicodeAttribute()
     requester_email = UnicodeAttribute()
     requester_name = UnicodeAttribute(default="")
-    cc = ListAttribute(of=UnicodeAttribute, default=list)
+    cc: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     group = UnicodeAttribute(attr_name="group_name")
     assignee = UnicodeAttribute(null=True)
-    tags = ListAttribute(of=UnicodeAttribute, default=list)
+    tags: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     ticket_type = UnicodeAttribute(null=True, attr_name="ticket_type")
     custom_fields = JSONAttribute(default=dict)
     created_at = UnicodeAttribute()

@@ -11,12 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import Condition
-from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
-
 from loket.data import keys
 from loket.data.models import (
     AuditItem,
@@ -26,10 +20,15 @@ from loket.data.models import (
     OutboxItem,
     TagItem,
     TicketItem,
+    _Base,
     _TableMeta,
 )
 from loket.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
 from loket.domain.ticket import AuditEvent, Priority, Status
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
 _STATUS_ORDER = [s.value for s in Status]
 _MAX_CREATE_ATTEMPTS = 8
@@ -196,13 +195,23 @@ def _plan(f: TicketFilter) -> tuple[list[_Partition], set[str]]:
     statuses = [f.status] if f.status else _STATUS_ORDER
     prio = f"{Priority(f.priority).rank}#" if f.priority else None
     if f.tag:
-        return [_Partition("table", keys.tag_pk(f.tag), None, True)], {"status", "priority", "group", "assignee", "requester"}
+        return [_Partition("table", keys.tag_pk(f.tag), None, True)], {
+            "status",
+            "priority",
+            "group",
+            "assignee",
+            "requester",
+        }
     if f.assignee:
         prefix = f"{f.status}#" + (prio or "") if f.status else None
         rest = {"group", "requester"} | ({"priority"} if f.priority and not f.status else set())
         return [_Partition("AssigneeIndex", keys.assignee_pk(f.assignee), prefix)], rest
     if f.requester:
-        return [_Partition("RequesterIndex", keys.requester_pk(f.requester), None, True)], {"status", "priority", "group"}
+        return [_Partition("RequesterIndex", keys.requester_pk(f.requester), None, True)], {
+            "status",
+            "priority",
+            "group",
+        }
     if f.group:
         return [_Partition("QueueIndex", keys.queue_pk(f.group, s), prio) for s in statuses], set()
     return [_Partition("StatusIndex", keys.status_pk(s), prio) for s in statuses], set()
@@ -241,7 +250,7 @@ def decode_cursor(cursor: str, partitions: list[_Partition]) -> tuple[int, dict[
             return index, None
         hash_name, range_name = _INDEX_KEYS[part.index]
         allowed = {"PK", "SK", hash_name, range_name}
-        if not (isinstance(index, int) and 0 <= index and isinstance(key, dict) and set(key) <= allowed):
+        if not (isinstance(index, int) and index >= 0 and isinstance(key, dict) and set(key) <= allowed):
             raise ValueError("bad shape")
         if key[hash_name] != {"S": part.pk} or not all(
             isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()
@@ -283,7 +292,7 @@ def _query_index(
         "AssigneeIndex": TicketItem.assignee_index,
         "RequesterIndex": TicketItem.requester_index,
     }[part.index]
-    range_condition = index._range_key_attribute().startswith(part.sk_prefix) if part.sk_prefix else None  # type: ignore[union-attr]
+    range_condition = type(index).sk.startswith(part.sk_prefix) if part.sk_prefix else None  # type: ignore[attr-defined]
     result = index.query(
         part.pk,
         range_condition,
@@ -353,7 +362,7 @@ def create_ticket(
         ticket.attribute_values.pop("version", None)  # a new item, whatever an earlier attempt set
         index_ticket(ticket)
         unique = [keys.number_pk(ticket.number), *lookups, *([client_pk] if client_pk else [])]
-        items: list[Model] = [
+        items: list[_Base] = [
             ticket,
             *[lookup_item(pk, ticket.ticket_id, ticket.created_at) for pk in unique],
             *entries,
@@ -364,7 +373,9 @@ def create_ticket(
         try:
             with TransactWrite(connection=_connection()) as tx:
                 if current:
-                    tx.update(counter, actions=[CounterItem.value.set(current + 1)], condition=CounterItem.value == current)
+                    tx.update(
+                        counter, actions=[CounterItem.value.set(current + 1)], condition=CounterItem.value == current
+                    )
                 else:
                     counter.value = 1
                     tx.save(counter, condition=CounterItem.pk.does_not_exist())
@@ -372,7 +383,11 @@ def create_ticket(
                     tx.save(item, condition=_absent(item) if item.pk in unique or item is ticket else None)
         except TransactWriteError as exc:
             reasons = _reasons(exc)
-            failed = {(["counter"] + [str(i.pk) for i in items])[n] for n, r in enumerate(reasons) if r == "ConditionalCheckFailed"}
+            # pynamodb sends puts before updates: the counter is a put when new, else the last update
+            order = (
+                ["counter", *(str(i.pk) for i in items)] if not current else [*(str(i.pk) for i in items), "counter"]
+            )
+            failed = {order[n] for n, r in enumerate(reasons) if r == "ConditionalCheckFailed" and n < len(order)}
             for pk in lookups:
                 if pk in failed:
                     raise DuplicateLookup(pk, find_lookup(pk)) from exc
@@ -383,8 +398,8 @@ def create_ticket(
     raise RuntimeError("could not allocate a ticket number after several attempts")
 
 
-def _absent(item: Model) -> Condition:
-    return type(item).pk.does_not_exist()  # type: ignore[attr-defined,no-any-return]
+def _absent(item: _Base) -> Condition:
+    return _Base.pk.does_not_exist()
 
 
 def save_ticket(
@@ -396,7 +411,7 @@ def save_ticket(
     message_ids: Iterable[str] = (),
     also: Iterable[TicketItem] = (),
     outbox: Iterable[OutboxItem] = (),
-    items: Iterable[Model] = (),
+    items: Iterable[_Base] = (),
 ) -> None:
     """Save a changed ticket (conditioned on its version) with its audit events and new entries.
 
@@ -406,6 +421,7 @@ def save_ticket(
     """
     at = ticket.updated_at
     tickets = [ticket, *also]
+    tags_removed = list(tags_removed)
     try:
         with TransactWrite(connection=_connection()) as tx:
             for t in tickets:
@@ -421,10 +437,10 @@ def save_ticket(
                 tx.delete(tag_item(tag, ticket))
             for message_id in message_ids:
                 tx.save(lookup_item(keys.message_id_pk(message_id), ticket.ticket_id, at))
-            for item in [*outbox, *items]:
-                tx.save(item)
+            for extra in [*outbox, *items]:
+                tx.save(extra)
     except TransactWriteError as exc:
-        reasons = _reasons(exc)
+        reasons = _reasons(exc)[len(tags_removed) :]  # pynamodb sends deletes first, then puts
         for t, reason in zip(tickets, reasons, strict=False):
             if reason == "ConditionalCheckFailed":
                 raise VersionConflict(t.ticket_id, t.version) from exc

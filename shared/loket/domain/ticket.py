@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from loket.domain.errors import InvalidRequest, InvalidTransition
@@ -27,7 +27,7 @@ NUMBER_PREFIX = "LKT"
 _NUMBER_RE = re.compile(rf"^{NUMBER_PREFIX}-(\d{{1,12}})$", re.IGNORECASE)
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     NEW = "new"
     OPEN = "open"
     PENDING = "pending"
@@ -38,7 +38,7 @@ class Status(str, Enum):
     QUARANTINED = "quarantined"
 
 
-class Priority(str, Enum):
+class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
     HIGH = "high"
@@ -53,7 +53,7 @@ class Priority(str, Enum):
 _PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     WEB = "web"
     EMAIL = "email"
     API = "api"
@@ -61,14 +61,14 @@ class Channel(str, Enum):
     WHATSAPP = "whatsapp"
 
 
-class EntryKind(str, Enum):
+class EntryKind(StrEnum):
     CUSTOMER_MESSAGE = "customer_message"
     PUBLIC_REPLY = "public_reply"
     INTERNAL_NOTE = "internal_note"
     SYSTEM = "system"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """Things that happen to a ticket and may move its status."""
 
     CUSTOMER_MESSAGE = "customer_message"
@@ -85,7 +85,7 @@ class Action(str, Enum):
     RELEASE = "release"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What an action does besides (maybe) changing status."""
 
     APPLY = "apply"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from loket.data import tickets as repo
@@ -122,7 +122,8 @@ def create_ticket(
     """Open a ticket with its first message. Returns (ticket, created); created is False on a retry."""
     from loket.config import get_settings
 
-    at = clock.iso(now or clock.now())
+    moment = now or clock.now()
+    at = clock.iso(moment)
     ticket_id = _new_id()
     tags = normalize_tags(new.tags)
     ticket = TicketItem(
@@ -171,10 +172,17 @@ def create_ticket(
         )
     ]
     if follow_up_of is not None:
+        note_at = clock.iso(moment + timedelta(microseconds=1))  # sorts right after the message
         entries.append(
-            _entry(ticket_id, EntryKind.SYSTEM, SYSTEM, at, f"Follow-up of LKT-{follow_up_of.number}, which is closed.")
+            _entry(
+                ticket_id,
+                EntryKind.SYSTEM,
+                SYSTEM,
+                note_at,
+                f"Follow-up of LKT-{follow_up_of.number}, which is closed.",
+            )
         )
-    events = [AuditEvent(actor, "created", None, {"channel": new.channel.value, "subject": new.subject}, now or clock.now())]
+    events = [AuditEvent(actor, "created", None, {"channel": new.channel.value, "subject": new.subject}, moment)]
     outbox = [
         repo.outbox_item(
             ticket_id,
@@ -249,7 +257,19 @@ def add_entry(
         }.get(kind)
         change = Change(actor, moment)
         if action is not None and _change_status(ticket, change, action) is Outcome.FOLLOW_UP:
-            return _follow_up(ticket, actor, body_text, body_html, attachments, message_id, channel, author_name, extra, moment, automatic)
+            return _follow_up(
+                ticket,
+                actor,
+                body_text,
+                body_html,
+                attachments,
+                message_id,
+                channel,
+                author_name,
+                extra,
+                moment,
+                automatic,
+            )
         at = clock.iso(moment)
         entry = _entry(
             ticket.ticket_id, kind, actor, at, body_text, body_html, attachments, message_id,
@@ -311,7 +331,7 @@ def _follow_up(
         automatic=automatic,
     )
     ticket, _created = create_ticket(new, actor, follow_up_of=closed, now=moment)
-    entry = repo.list_entries(ticket.ticket_id)[0]
+    entry = repo.list_entries(ticket.ticket_id, kinds={EntryKind.CUSTOMER_MESSAGE.value})[0]
     return EntryResult(ticket, entry, follow_up=True)
 
 

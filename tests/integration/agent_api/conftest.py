@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from functions.agent_api import app as agent_api
 from tests.conftest import load_event
+from tests.support.botocore_hooks import on_dynamodb_call
 
 _UNSET: Any = object()
 
@@ -35,7 +37,7 @@ class Api:
         raw_body: str | None = None,
         query: dict[str, str] | None = None,
         headers: dict[str, str | None] | None = None,
-        claims: dict[str, Any] | None | object = _UNSET,
+        claims: dict[str, Any] | object | None = _UNSET,
     ) -> Reply:
         event = load_event(f"agent_api/{event_name}.json")
         if ticket is not None:
@@ -77,8 +79,29 @@ class Api:
         return reply.body
 
 
+class DynamoCalls:
+    """A botocore hook on every client created during the test: records each DynamoDB operation."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def record(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+
 @pytest.fixture
-def api(aws: None, lambda_context: Any) -> Api:
+def dynamo_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoCalls]:
+    recorder = DynamoCalls()
+    with on_dynamodb_call(monkeypatch, recorder.record):
+        yield recorder
+    assert "Scan" not in recorder.calls, "a Scan ran: every access must be a GetItem or a Query"
+
+
+@pytest.fixture
+def api(dynamo_calls: DynamoCalls, lambda_context: Any) -> Api:
     return Api(lambda_context)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
+
+import pytest
 
 from tests.integration.agent_api.conftest import ADMIN, AGENT, Api
+from tests.support.botocore_hooks import before_first
 
 
 def test_health_needs_no_token_and_answers_ok(api: Api) -> None:
@@ -84,20 +85,22 @@ def test_two_patches_with_same_version_one_wins_other_gets_412_nothing_lost(api:
     assert api("get_ticket", ticket=created["id"]).body["priority"] == "low"
 
 
-def test_two_racing_patches_with_same_version_exactly_one_succeeds(api: Api) -> None:
+def test_two_racing_patches_with_same_version_exactly_one_succeeds(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given both requests read version 1; the rival's write lands between our read and our write
     created = api.create()
-    barrier = Barrier(2)
 
-    def patch(priority: str) -> int:
-        barrier.wait()
-        return api("patch_ticket", ticket=created["id"], body={"priority": priority}, headers={"if-match": '"1"'}).status
+    def rival() -> int:
+        return api(
+            "patch_ticket", ticket=created["id"], body={"priority": "urgent"}, headers={"if-match": '"1"'}
+        ).status
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        statuses = sorted(pool.map(patch, ["low", "urgent"]))
-    assert statuses == [200, 412]
+    with before_first(monkeypatch, "TransactWriteItems", rival) as rivals:
+        mine = api("patch_ticket", ticket=created["id"], body={"priority": "low"}, headers={"if-match": '"1"'})
+    # then the rival won, we got 412, and the audit trail shows one priority change
+    assert (rivals[0], mine.status) == (200, 412)
     audit = [a for a in api("list_audit", ticket=created["id"]).body["items"] if a["field"] == "priority"]
-    assert len(audit) == 1
-    assert api("get_ticket", ticket=created["id"]).body["priority"] == audit[0]["new"]
+    assert [(a["old"], a["new"]) for a in audit] == [("high", "urgent")]
+    assert api("get_ticket", ticket=created["id"]).body["priority"] == "urgent"
 
 
 def test_patch_without_if_match_is_428_and_with_garbage_is_400(api: Api) -> None:

@@ -1,0 +1,32 @@
+"""The committed OpenAPI document (docs/openapi.json) is what the code serves; `make openapi` refreshes it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from loket.api.agent import openapi_json
+
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+
+
+def test_committed_openapi_matches_the_code() -> None:
+    committed = json.loads(COMMITTED.read_text())
+    generated = json.loads(openapi_json())
+    assert committed == generated, "docs/openapi.json is stale: run `make openapi` and commit it"
+
+
+def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
+    spec = json.loads(openapi_json())
+    assert set(spec["paths"]) == {
+        "/v1/health",
+        "/v1/tickets",
+        "/v1/tickets/{ticket}",
+        "/v1/tickets/{ticket}/conversation",
+        "/v1/tickets/{ticket}/replies",
+        "/v1/tickets/{ticket}/notes",
+        "/v1/tickets/{ticket}/audit",
+        "/v1/tickets/{ticket}/merge",
+        "/v1/tickets/{ticket}/release",
+    }
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
