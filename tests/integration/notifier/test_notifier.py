@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import boto3
 from loket.data import keys
 from loket.data import tickets as repo
 from loket.domain.ticket import Actor, Channel, EntryKind
@@ -12,7 +14,9 @@ from loket.services import tickets
 from loket.services.tickets import NewTicket
 
 from functions.notifier.app import lambda_handler
-from tests.integration.notifier.conftest import SUPPORT, Outbox, sent_mail, sqs_event
+from loket_local.template import table_create_args
+from tests.conftest import load_event
+from tests.integration.notifier.conftest import IDEMPOTENCY_TABLE, SUPPORT, Outbox, sent_mail, sqs_event
 
 CUSTOMER = Actor(kind="customer", id="ani@customer.example", email="ani@customer.example")
 BUDI = Actor(kind="agent", id="agent-budi", email="budi@loket.example")
@@ -98,3 +102,144 @@ def test_bad_record_is_reported_alone_and_the_others_are_sent(mailer: Outbox, la
 
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
     assert sorted(m["To"] for m in sent_mail()) == ["Ani Wijaya <ani@customer.example>", "Joko <joko@customer.example>"]
+
+
+def test_public_reply_goes_to_requester_and_cc_threaded_on_earlier_messages(
+    mailer: Outbox, lambda_context: Any
+) -> None:
+    ticket = _web_ticket(channel=Channel.EMAIL, message_id="<first@customer.example>", cc=["dewi@customer.example"])
+    tickets.add_entry(
+        ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "Ada kabar?", message_id="<second@customer.example>"
+    )
+    reply = tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi")
+
+    _run(mailer, lambda_context)
+
+    ack, mail = sent_mail()
+    assert ack["In-Reply-To"] == "<first@customer.example>"
+    assert mail["To"] == "Ani Wijaya <ani@customer.example>"
+    assert mail["Cc"] == "dewi@customer.example"
+    [sender] = mail["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Budi (Loket Support)", SUPPORT)
+    assert mail["Subject"] == f"[LKT-{ticket.number}] Re: Tagihan bulan Desember"
+    assert mail["In-Reply-To"] == "<second@customer.example>"
+    assert mail["References"] == "<first@customer.example> <second@customer.example>"
+    assert mail["Auto-Submitted"] is None
+    assert mail.get_body(("plain",)).get_content().startswith("Sudah kami koreksi.")  # type: ignore[union-attr]
+    stamped = next(e for e in repo.list_entries(ticket.ticket_id) if e.entry_id == reply.entry.entry_id)
+    assert stamped.message_id == mail["Message-ID"]
+    assert repo.find_lookup(keys.message_id_pk(mail["Message-ID"])) == ticket.ticket_id
+
+
+def test_second_reply_references_the_first_reply(mailer: Outbox, lambda_context: Any) -> None:
+    ticket = _web_ticket()
+    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Satu.")
+    _run(mailer, lambda_context)
+    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Dua.")
+
+    _run(mailer, lambda_context)
+
+    _ack, first, second = sent_mail()
+    assert second["In-Reply-To"] == first["Message-ID"]
+    assert second["References"] == first["Message-ID"]
+
+
+def test_internal_notes_and_customer_messages_send_no_mail(mailer: Outbox, lambda_context: Any) -> None:
+    ticket = _web_ticket()
+    _run(mailer, lambda_context)
+    tickets.add_entry(ticket.ticket_id, EntryKind.INTERNAL_NOTE, BUDI, "Cek tagihan di sistem.")
+    tickets.add_entry(ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "Halo?")
+
+    result = _run(mailer, lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    assert len(sent_mail()) == 1  # the acknowledgement only
+
+
+def test_automatic_quarantined_and_agent_opened_tickets_get_no_acknowledgement(
+    mailer: Outbox, lambda_context: Any
+) -> None:
+    _web_ticket(channel=Channel.EMAIL, automatic=True, subject="Out of office")
+    _web_ticket(channel=Channel.EMAIL, quarantine_reason="spam verdict FAIL")
+    tickets.create_ticket(
+        NewTicket(
+            subject="Telepon", body_text="Catatan telepon.", requester_email="ani@customer.example", channel=Channel.API
+        ),
+        BUDI,
+    )
+
+    result = _run(mailer, lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    assert sent_mail() == []
+
+
+def test_assignment_notice_only_for_a_known_agent_assigned_by_someone_else(mailer: Outbox, lambda_context: Any) -> None:
+    ticket = _web_ticket()
+    _run(mailer, lambda_context)
+    version = int(repo.get_ticket(ticket.ticket_id).version)
+    tickets.update_ticket(ticket.ticket_id, version, {"assignee": "agent-unknown"}, BUDI)  # not in AGENT_DIRECTORY
+    tickets.update_ticket(ticket.ticket_id, version + 1, {"assignee": "agent-budi"}, BUDI)  # assigns himself
+    tickets.update_ticket(ticket.ticket_id, version + 2, {"assignee": "agent-sari"}, BUDI)
+
+    result = _run(mailer, lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    _ack, notice = sent_mail()
+    assert notice["To"] == "sari@loket.example"
+    assert notice["Subject"] == f"[LKT-{ticket.number}] Ditugaskan kepada Anda: Tagihan bulan Desember"
+    assert notice["Auto-Submitted"] == "auto-generated"
+    assert notice["Reply-To"] is None
+
+
+def test_header_injection_in_subject_and_name_adds_no_header_or_recipient(mailer: Outbox, lambda_context: Any) -> None:
+    _web_ticket(
+        subject="Tolong\r\nBcc: evil@attacker.example",
+        requester_name="Ani\nBcc: evil2@attacker.example\r\nX-Evil: yes",
+    )
+
+    result = _run(mailer, lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    [mail] = sent_mail()
+    assert mail["Bcc"] is None and mail["X-Evil"] is None
+    assert "\n" not in mail["Subject"] and mail["Subject"].endswith("Tolong Bcc: evil@attacker.example")
+    assert [a.addr_spec for a in mail["To"].addresses] == ["ani@customer.example"]
+    raw = mail.as_bytes()
+    assert b"\nBcc:" not in raw and b"\nX-Evil:" not in raw
+
+
+def test_ses_rejection_fails_the_record_and_the_retry_sends_once(
+    notifier_env: None, aws: None, lambda_context: Any
+) -> None:
+    boto3.client("dynamodb").create_table(**table_create_args("IdempotencyTable", IDEMPOTENCY_TABLE))
+    outbox = Outbox()
+    _web_ticket()
+    records = outbox.take()
+    event = sqs_event(records)
+
+    refused = lambda_handler(event, lambda_context)  # the sending domain is not verified yet: MessageRejected
+    boto3.client("ses").verify_domain_identity(Domain=SUPPORT.split("@")[1])
+    retried = lambda_handler(event, lambda_context)
+    repeated = lambda_handler(event, lambda_context)
+
+    assert refused == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert retried == repeated == {"batchItemFailures": []}
+    assert len(sent_mail()) == 1
+
+
+def test_event_for_a_ticket_that_does_not_exist_is_consumed_without_mail(mailer: Outbox, lambda_context: Any) -> None:
+    event = load_event("notifier/ticket_created.json")
+
+    result = lambda_handler(event, lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    assert sent_mail() == []
+
+
+def test_batch_of_only_bad_records_reports_every_one(mailer: Outbox, lambda_context: Any) -> None:
+    event = sqs_event(["", "[]", json.dumps({"eventName": "INSERT", "dynamodb": {}})])
+
+    result = lambda_handler(event, lambda_context)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
