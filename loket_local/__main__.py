@@ -16,8 +16,10 @@ from loket_local.stack import LocalStack, PortInUse
 
 def main() -> int:
     logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S", level=logging.WARNING)
-    logging.getLogger("loket_local").setLevel(logging.INFO)
+    # not named after the service: Powertools' Logger filters out records of loggers whose name contains it
+    logging.getLogger("local-stack").setLevel(logging.INFO)
     warnings.filterwarnings("ignore", module="moto")
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     settings = LocalSettings.from_env()
     stack = LocalStack(settings)
     try:

@@ -22,7 +22,7 @@ REGION = "us-east-1"
 STACK_NAME = "loket-local"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
-log = logging.getLogger("loket_local")
+log = logging.getLogger("local-stack")
 
 
 class _Emulated:
@@ -168,7 +168,7 @@ class EmbeddedAws:
             if isinstance(value, str) and "@" in value and " " not in value.strip():
                 domains.add(value.strip().rsplit("@", 1)[1].lower())
         for rule in self.template.receipt_rules():
-            domains.update(r.split("@")[-1].lstrip(".") for r in rule.recipients)
+            domains.update(str(self._clean(r)).split("@")[-1].lstrip(".").lower() for r in rule.recipients)
         ses = self.client("ses")
         for domain in sorted(d for d in domains if d):
             ses.verify_domain_identity(Domain=domain)

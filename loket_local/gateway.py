@@ -27,7 +27,7 @@ from loket_local.auth import DevIssuer, gateway_claims
 from loket_local.lambdas import FunctionError, FunctionRuntime
 from loket_local.template import Route
 
-log = logging.getLogger("loket_local")
+log = logging.getLogger("local-stack")
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 _TEXT_TYPES = re.compile(r"^(text/.*|application/(.*[+/])?(json|xml|javascript)|application/graphql)$")

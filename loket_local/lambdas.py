@@ -27,7 +27,7 @@ from typing import Any
 
 from loket_local.template import ROOT, FunctionSpec
 
-log = logging.getLogger("loket_local")
+log = logging.getLogger("local-stack")
 
 # kept from the parent environment: what an operating system gives any process
 _KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SYSTEMROOT", "VIRTUAL_ENV")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from loket_local.template import Schedule
 
-log = logging.getLogger("loket_local")
+log = logging.getLogger("local-stack")
 
 _MONTHS = {m.upper(): i for i, m in enumerate(calendar.month_abbr) if m}
 _DAYS = {d: i + 1 for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}

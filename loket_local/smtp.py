@@ -26,7 +26,7 @@ from loket_local.lambdas import FunctionError, FunctionRuntime
 from loket_local.sources import AsyncInvoker
 from loket_local.template import ReceiptRule
 
-log = logging.getLogger("loket_local")
+log = logging.getLogger("local-stack")
 
 MAX_MESSAGE = 40 * 1024 * 1024  # SES receiving limit
 _VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
@@ -36,15 +36,16 @@ _VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
 class ResolvedRule:
     rule: ReceiptRule
     actions: list[dict[str, Any]]  # resolved: bucket names, function logical ids
+    recipients: tuple[str, ...]  # resolved, lower case
 
     def covers(self, recipient: str) -> bool:
         if not self.rule.enabled:
             return False
-        if not self.rule.recipients:
+        if not self.recipients:
             return True
         address = recipient.lower()
         domain = address.rsplit("@", 1)[-1]
-        for entry in self.rule.recipients:
+        for entry in self.recipients:
             if entry in (address, domain) or (entry.startswith(".") and domain.endswith(entry)):
                 return True
         return False

@@ -26,7 +26,7 @@ from typing import Any
 from loket_local.lambdas import FunctionError, FunctionRuntime
 from loket_local.template import EventSourceMapping, Pipe
 
-log = logging.getLogger("loket_local")
+log = logging.getLogger("local-stack")
 
 
 def _pattern(raw: str) -> Any:

@@ -29,7 +29,7 @@ from loket_local.sources import AsyncInvoker, PipePoller, SqsPoller, StreamPolle
 from loket_local.state import Outbox, StateStore
 from loket_local.template import LocalTemplate, Pipe
 
-log = logging.getLogger("loket_local")
+log = logging.getLogger("local-stack")
 
 
 class PortInUse(RuntimeError):
@@ -272,7 +272,8 @@ class LocalStack:
                         continue
                     resolved["LambdaAction"]["function"] = function
                 actions.append(resolved)
-            rules.append(ResolvedRule(rule, actions))
+            recipients = tuple(str(self.aws.resolve(r)).lower() for r in rule.recipients)
+            rules.append(ResolvedRule(rule, actions, recipients))
         if not rules:
             self.notes.append("no SES receipt rule in the template: SMTP accepts no recipient yet")
         self.receipt = ReceiptRules(rules, self.runtime, self.aws.client("s3"), self.invoker, self.region, self.account)

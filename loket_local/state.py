@@ -23,7 +23,7 @@ from typing import Any
 
 from loket_local.aws import EmbeddedAws
 
-log = logging.getLogger("loket_local")
+log = logging.getLogger("local-stack")
 
 MARKER = "state.json"
 
@@ -105,7 +105,8 @@ def mail_view(message: Any) -> dict[str, Any]:
             date=str(parsed.get("Date", observed)),
             subject=str(parsed.get("Subject", "")),
             sender=str(parsed.get("From", view["source"])),
-            to=list(getattr(message, "destinations", None) or [str(parsed.get("To", ""))]),
+            to=[str(a) for a in parsed.get_all("To", [])],
+            destinations=list(getattr(message, "destinations", None) or []),
             headers=[[k, str(v)] for k, v in parsed.items()],
             text=text,
             html=html,

@@ -165,7 +165,7 @@ class ReceiptRule:
     name: str
     after: str | None
     enabled: bool
-    recipients: tuple[str, ...]
+    recipients: tuple[Any, ...]  # expressions
     scan_enabled: bool
     actions: tuple[dict[str, Any], ...]
 
@@ -451,10 +451,10 @@ class LocalTemplate:
                 ReceiptRule(
                     name,
                     p.get("RuleSetName"),
-                    str(rule.get("Name", name)),
+                    str(rule["Name"]) if isinstance(rule.get("Name"), str) else name,
                     p.get("After"),
                     str(rule.get("Enabled", True)).lower() != "false",
-                    tuple(str(r).lower() for r in rule.get("Recipients") or ()),
+                    tuple(rule.get("Recipients") or ()),
                     str(rule.get("ScanEnabled", False)).lower() == "true",
                     tuple(rule.get("Actions") or ()),
                 )
