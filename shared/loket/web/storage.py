@@ -11,8 +11,10 @@ from loket.config import get_settings
 @lru_cache(maxsize=1)
 def _client() -> Any:
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("s3", region_name=get_settings().region)
+    # SigV4 links (the only kind newer regions accept) on the regional endpoint
+    return boto3.client("s3", region_name=get_settings().region, config=Config(signature_version="s3v4"))
 
 
 def reset() -> None:
