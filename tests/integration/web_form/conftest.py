@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
+from loket import config
+from loket.web import storage
 from urllib3 import encode_multipart_formdata
 
 from functions.web_form import app as web_form_app
-from loket import config
-from loket.web import storage
 from tests.conftest import load_event
 
 BUCKET = "loket-test-attachments"
@@ -124,7 +124,9 @@ class Web:
         self._headers(event, headers)
         return self.call(event)
 
-    def post_json(self, body: Any = None, raw: str | None = None, headers: dict[str, str | None] | None = None) -> Reply:
+    def post_json(
+        self, body: Any = None, raw: str | None = None, headers: dict[str, str | None] | None = None
+    ) -> Reply:
         event = load_event("web_form/post_public_ticket.json")
         if body is not None:
             event["body"] = json.dumps(body)

@@ -7,11 +7,11 @@ import time
 
 import boto3
 import pytest
-
 from loket import signing
 from loket.data import tickets as repo
 from loket.services.tickets import resolve
 from loket.web.forms import FormToken
+
 from tests.integration.web_form.conftest import BUCKET, GOOD, PNG, Web, status_parts
 
 
@@ -149,9 +149,9 @@ def test_form_post_missing_fields_answers_422_with_linked_error_summary_and_inpu
     assert reply.text.index('class="error-summary"') < reply.text.index("<form")
     for field in ("email", "subject", "category", "message"):
         assert f'<a href="#f-{field}">' in reply.text
-        assert re.search(rf'id="f-{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="f-{field}"', reply.text) or (
-            f'id="f-{field}-error"' in reply.text
-        )
+        assert re.search(
+            rf'id="f-{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="f-{field}"', reply.text
+        ) or (f'id="f-{field}-error"' in reply.text)
     assert "Enter your Email address." in reply.text
     assert 'value="Budi"' in reply.text
     assert "<title>There is a problem: Contact support</title>" in reply.text
@@ -192,7 +192,9 @@ def test_form_post_too_many_files_answers_422(web: Web) -> None:
 
 
 def test_form_post_file_over_the_cap_answers_422(web: Web, web_settings: dict[str, str]) -> None:
-    reply = web.post_form({**GOOD, "lang": "en"}, files=[("big.pdf", b"%PDF" + b"0" * (2 * 1024 * 1024), "application/pdf")])
+    reply = web.post_form(
+        {**GOOD, "lang": "en"}, files=[("big.pdf", b"%PDF" + b"0" * (2 * 1024 * 1024), "application/pdf")]
+    )
 
     assert reply.status == 422
     assert "The file big.pdf is larger than 2 MB." in reply.text

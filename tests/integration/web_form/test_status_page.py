@@ -6,11 +6,11 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from loket.data import tickets as repo
 from loket.domain.ticket import Actor, AttachmentRef, EntryKind
 from loket.services import tickets
 from loket.services.tickets import resolve
+
 from tests.integration.web_form.conftest import PNG, Web, status_parts
 
 AGENT = Actor(kind="agent", id="agent-1", email="agent@example.com", role="agent")
