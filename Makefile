@@ -54,7 +54,7 @@ openapi: install ## regenerate the committed OpenAPI document from the code
 	PYTHONPATH=shared $(PY) -m loket.api.openapi_dump > docs/openapi.json
 
 bench: install ## cold-start and throughput figures, compared as ratios in one run
-	$(PY) -m tests.bench
+	PYTHONPATH=shared:. $(PY) tests/bench.py
 
 $(SAM_VENV)/bin/sam:
 	$(PYTHON) -m venv $(SAM_VENV)

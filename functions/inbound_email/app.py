@@ -8,13 +8,12 @@ from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from loket.config import bind_data
 from loket.mail.ses import notice_from_record
-from loket.observability import logger, metrics, tracer
+from loket.observability import logger, metrics
 from loket.services import inbound
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
 @event_source(data_class=SESEvent)
 def lambda_handler(event: SESEvent, context: LambdaContext) -> dict[str, Any]:
     bind_data()

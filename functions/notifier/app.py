@@ -6,13 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from loket.config import bind_data
-from loket.observability import logger, metrics, tracer
+from loket.observability import logger, metrics
 from loket.services.notify import process_batch
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bind_data()
     return process_batch(event, context)

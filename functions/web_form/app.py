@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from loket.config import bind_data
-from loket.observability import logger, metrics, tracer
+from loket.observability import logger, metrics
 from loket.web import views
 
 app = APIGatewayHttpResolver()
@@ -62,7 +62,6 @@ def unexpected(exc: Exception) -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bind_data()
     return app.resolve(event, context)

@@ -1,0 +1,150 @@
+"""`make bench`: cold-start and request figures, printed and compared as ratios within one run.
+
+No thresholds are asserted: absolute times depend on the machine, so each figure is set beside a
+baseline measured in the same run (a bare interpreter; a raw boto3 call on the same moto table).
+
+1. Cold start: a fresh interpreter imports each function's module (what Lambda's init phase does);
+   median of several runs, and peak memory (max RSS), against a bare `python -c pass`.
+2. Warm requests through the agent API handler on moto, against the raw DynamoDB call underneath.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+_PROBE = """
+import resource, sys, time
+t = time.perf_counter()
+{statement}
+elapsed = time.perf_counter() - t
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=f"{ROOT / 'shared'}{os.pathsep}{ROOT}",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        TABLE_NAME="bench",
+        POWERTOOLS_SERVICE_NAME="loket",
+        POWERTOOLS_METRICS_NAMESPACE="Loket",
+    )
+    return env
+
+
+def _probe(statement: str) -> tuple[float, float, float]:
+    """(median import seconds, median whole-process seconds, max RSS MiB) over RUNS fresh interpreters."""
+    imports, totals, rss = [], [], []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", _PROBE.format(statement=statement)],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            cwd=ROOT,
+            check=True,
+        ).stdout.split()
+        totals.append(time.perf_counter() - began)
+        imports.append(float(out[0]))
+        rss.append(int(out[1]) / 1024)
+    return statistics.median(imports), statistics.median(totals), max(rss)
+
+
+def cold_starts() -> None:
+    base_import, base_total, base_rss = _probe("pass")
+    print(f"\ncold start (median of {RUNS} fresh interpreters; baseline: bare interpreter {base_total * 1000:.0f} ms, {base_rss:.0f} MiB)")
+    print(f"  {'function':<18} {'import ms':>10} {'process ms':>11} {'x bare':>7} {'max RSS MiB':>12}")
+    for app in sorted((ROOT / "functions").glob("*/app.py")):
+        name = app.parent.name
+        imp, total, rss = _probe(f"import functions.{name}.app")
+        print(f"  {name:<18} {imp * 1000:>10.0f} {total * 1000:>11.0f} {total / base_total:>7.1f} {rss:>12.0f}")
+
+
+def warm_requests() -> None:
+    import boto3
+    from moto import mock_aws
+
+    os.environ.update({k: v for k, v in _env().items() if k != "PYTHONPATH"})
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    from functions.agent_api import app as agent_api
+    from loket import config
+    from loket_local.template import table_create_args
+
+    events = ROOT / "events" / "agent_api"
+
+    class Context:
+        function_name = "bench"
+        memory_limit_in_mb = 512
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+        aws_request_id = "bench"
+
+        @staticmethod
+        def get_remaining_time_in_millis() -> int:
+            return 10_000
+
+    def event(name: str, **changes: Any) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((events / f"{name}.json").read_text())
+        data.update(changes)
+        return data
+
+    def timed(fn: Any, n: int) -> float:
+        began = time.perf_counter()
+        for i in range(n):
+            fn(i)
+        return (time.perf_counter() - began) / n
+
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        client.create_table(**table_create_args("TicketsTable", "bench"))
+        config.reset()
+        config.bind_data()
+        n = 30
+        create = event("create_ticket")
+
+        def api_create(i: int) -> None:
+            create["headers"] = {**create["headers"], "idempotency-key": f"bench-{i}"}
+            assert agent_api.lambda_handler(create, Context())["statusCode"] == 201
+
+        def raw_put(i: int) -> None:
+            client.put_item(TableName="bench", Item={"PK": {"S": f"RAW#{i}"}, "SK": {"S": "RAW"}, "v": {"S": "x" * 500}})
+
+        t_create, t_put = timed(api_create, n), timed(raw_put, n)
+        get = event("get_ticket", pathParameters={"ticket": "LKT-1"})
+
+        def api_get(_: int) -> None:
+            assert agent_api.lambda_handler(get, Context())["statusCode"] == 200
+
+        def raw_get(_: int) -> None:
+            client.get_item(TableName="bench", Key={"PK": {"S": "RAW#1"}, "SK": {"S": "RAW"}}, ConsistentRead=True)
+
+        t_get, t_raw_get = timed(api_get, n), timed(raw_get, n)
+        listing = event("list_tickets", queryStringParameters={"status": "new", "limit": "25"})
+
+        def api_list(_: int) -> None:
+            assert agent_api.lambda_handler(listing, Context())["statusCode"] == 200
+
+        t_list = timed(api_list, n)
+
+    print(f"\nwarm requests through the agent API handler on moto (mean of {n})")
+    print(f"  create ticket   {t_create * 1000:7.1f} ms   x{t_create / t_put:5.1f} a raw PutItem ({t_put * 1000:.1f} ms)")
+    print(f"  get ticket      {t_get * 1000:7.1f} ms   x{t_get / t_raw_get:5.1f} a raw GetItem ({t_raw_get * 1000:.1f} ms)")
+    print(f"  list 25 tickets {t_list * 1000:7.1f} ms   x{t_list / t_raw_get:5.1f} a raw GetItem")
+
+
+if __name__ == "__main__":
+    cold_starts()
+    warm_requests()
