@@ -77,6 +77,7 @@ from loket.mail.address import reply_address
 from loket.observability import logger, metrics
 from pydantic import BaseModel, ConfigDict, Field, Json
 
+IDEMPOTENCY_KEY_PREFIX = "loket-notify"  # stable across function renames: keys are <prefix>#<md5 of event_id>
 # the event types the pipe lets through (template.yaml, NotifierPipe) and this module acts on
 MAILED_EVENTS = ("ticket.created", "entry.added", "ticket.updated")
 ACKNOWLEDGED_CHANNELS = frozenset({Channel.WEB.value, Channel.EMAIL.value})
@@ -161,9 +162,14 @@ def _idempotent() -> tuple[Any, Callable[..., Any]]:
         data_keyword_argument="event",
         persistence_store=DynamoDBPersistenceLayer(table_name=settings.idempotency_table),
         config=config,
-        key_prefix="loket-notify",
+        key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
     return config, send_once
+
+
+def idempotency_config() -> Any:
+    """The IdempotencyConfig in use (key: the event id; expiry: NOTIFY_IDEMPOTENCY_SECONDS)."""
+    return _idempotent()[0]
 
 
 def reset() -> None:

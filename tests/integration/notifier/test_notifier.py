@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from loket.data import keys
 from loket.data import tickets as repo
 from loket.domain.ticket import Actor, Channel, EntryKind
 from loket.mail.address import ticket_number_from
-from loket.services import tickets
+from loket.services import notify, tickets
 from loket.services.tickets import NewTicket
 
 from functions.notifier.app import lambda_handler
@@ -243,3 +244,22 @@ def test_batch_of_only_bad_records_reports_every_one(mailer: Outbox, lambda_cont
     result = lambda_handler(event, lambda_context)
 
     assert result == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
+
+
+def test_copy_arriving_while_the_first_is_in_progress_is_retried_later_not_sent(
+    mailer: Outbox, lambda_context: Any
+) -> None:
+
+    _web_ticket()
+    records = mailer.take()
+    event = sqs_event(records)
+    # another invocation holds the lock on this event (it took the first copy and is sending right now)
+    first_copy = notify.OutboxQueueRecord.model_validate(event["Records"][0]).body.dynamodb.NewImage
+    other = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
+    other.configure(notify.idempotency_config(), key_prefix=notify.IDEMPOTENCY_KEY_PREFIX)
+    other.save_inprogress(data=first_copy.model_dump(mode="json"), remaining_time_in_millis=60_000)
+
+    result = lambda_handler(event, lambda_context)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert sent_mail() == []
