@@ -125,3 +125,40 @@ def outbox_events(ticket_id: str) -> list[dict[str, Any]]:
 
 def stored_attachment(key: str) -> bytes:
     return bytes(boto3.client("s3").get_object(Bucket=ATTACHMENTS_BUCKET, Key=key)["Body"].read())
+
+
+def make_mail(
+    subject: str = "Help with my order",
+    sender: str = "Budi Santoso <budi.santoso@example.org>",
+    to: str = SUPPORT,
+    body: str = "Hello, my order has not arrived.",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    cc: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> bytes:
+    """A plain mail as a client would send it (attachments: filename, content type, bytes)."""
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Date"] = "Mon, 03 Jun 2024 10:15:20 +0700"
+    msg["Message-ID"] = message_id or make_msgid(domain="example.org")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body)
+    for filename, content_type, data in attachments or []:
+        maintype, subtype = content_type.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return bytes(msg)
