@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from loket_local.stack import LocalStack
+
 pytestmark = pytest.mark.e2e
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -19,14 +21,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The local stack in this process on free ports, with its own empty state; yields the gateway URL."""
-    from loket_local.settings import LocalSettings
-    from loket_local.stack import LocalStack
-
-    state = Path(tmp_path_factory.mktemp("local-state"))
-    with LocalStack(LocalSettings(state_dir=state, http_port=0, smtp_port=0, seed=False)) as local:
-        yield local.http_url
+def stack(local_stack: LocalStack) -> str:
+    """The gateway URL of the local stack (tests/e2e/conftest.py starts it in this process)."""
+    return local_stack.http_url
 
 
 @pytest.fixture(scope="module")
