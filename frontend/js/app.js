@@ -1,0 +1,139 @@
+// The Loket agent console: boot, sign-in state and the hash router (#/queue, #/tickets/LKT-12, ...).
+
+import { createApi } from './api.js';
+import { finishHostedSignIn, forgetToken, hostedSignOutUrl, readToken, tokenProblem, userOf } from './auth.js';
+import { loadConfig } from './config.js';
+import { h } from './dom.js';
+import { renderCreate } from './views/create.js';
+import { renderQueue } from './views/queue.js';
+import { renderSignIn } from './views/signin.js';
+import { renderTicket } from './views/ticket.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const who = document.getElementById('who');
+
+const ctx = {
+  config: null,
+  api: null,
+  user: null,
+  flash: null, // {text, kind} shown once by the next view
+  navigate(hash) {
+    if (window.location.hash === hash) route();
+    else window.location.hash = hash;
+  },
+  /** Show a message at the top of the current view (kind: info | success | error). */
+  notify(text, kind = 'info') {
+    let box = main.querySelector('.flash');
+    if (!box) {
+      box = h('div', { class: 'flash' });
+      main.prepend(box);
+    }
+    box.className = `flash alert ${kind}`;
+    box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    box.replaceChildren(h('p', {}, text));
+  },
+  /** Remember a message for the next view (after a navigation). */
+  flashNext(text, kind = 'success') {
+    ctx.flash = { text, kind };
+  },
+  signOut(message) {
+    forgetToken();
+    ctx.user = null;
+    if (message) ctx.flash = { text: message, kind: 'error' };
+    route();
+  },
+};
+
+function parseHash() {
+  const raw = window.location.hash.replace(/^#/, '') || '/queue';
+  const [path, query = ''] = raw.split('?');
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query) };
+}
+
+function renderChrome() {
+  nav.hidden = !ctx.user;
+  who.replaceChildren();
+  if (!ctx.user) return;
+  who.append(
+    h('span', { class: 'who-name' }, ctx.user.name),
+    ctx.user.role ? h('span', { class: `badge role-${ctx.user.role}` }, ctx.user.role) : null,
+    h('button', { type: 'button', class: 'link', onclick: signOutClicked }, 'Sign out'),
+  );
+}
+
+function markCurrent(name) {
+  for (const link of nav.querySelectorAll('a[data-nav]')) {
+    if (link.dataset.nav === name) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+function signOutClicked() {
+  const hosted = hostedSignOutUrl(ctx.config);
+  forgetToken();
+  ctx.user = null;
+  if (hosted) window.location.assign(hosted);
+  else {
+    ctx.flash = { text: 'You are signed out.', kind: 'info' };
+    route();
+  }
+}
+
+async function route() {
+  const { parts, params } = parseHash();
+  const token = readToken();
+  const problem = token ? tokenProblem(token) : '';
+  if (problem) {
+    forgetToken();
+    ctx.flash = { text: problem, kind: 'error' };
+  }
+  ctx.user = token && !problem ? userOf(token) : null;
+  renderChrome();
+
+  const view = h('div', { class: 'view' });
+  main.replaceChildren(view);
+  if (ctx.flash) {
+    const { text, kind } = ctx.flash;
+    ctx.flash = null;
+    ctx.notify(text, kind);
+  }
+
+  let name = parts[0] || 'queue';
+  if (!ctx.user) name = 'signin';
+  markCurrent(name === 'queue' && params.get('assignee') === 'me' ? 'mine' : name);
+  try {
+    if (name === 'signin') await renderSignIn(ctx, view, route);
+    else if (name === 'queue') await renderQueue(ctx, view, params, { quarantine: false });
+    else if (name === 'quarantine') await renderQueue(ctx, view, params, { quarantine: true });
+    else if (name === 'new') await renderCreate(ctx, view);
+    else if (name === 'tickets' && parts[1]) await renderTicket(ctx, view, parts[1]);
+    else view.append(h('h1', { tabindex: '-1' }, 'Not found'), h('p', {}, h('a', { href: '#/queue' }, 'Back to the queue')));
+  } catch (error) {
+    if (error?.status !== 401) ctx.notify(error.message || String(error), 'error');
+  }
+  view.querySelector('h1')?.focus();
+}
+
+async function boot() {
+  ctx.config = await loadConfig();
+  try {
+    await finishHostedSignIn(ctx.config);
+  } catch (error) {
+    ctx.flash = { text: error.message, kind: 'error' };
+  }
+  ctx.api = createApi({
+    baseUrl: ctx.config.apiBaseUrl,
+    token: readToken,
+    onUnauthorized: (error) =>
+      ctx.signOut(`Please sign in again: the API did not accept your sign-in (${error.message}).`),
+  });
+  document.getElementById('skip-link').addEventListener('click', (event) => {
+    event.preventDefault();
+    (main.querySelector('h1') || main).focus();
+  });
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+boot();

@@ -1,0 +1,170 @@
+// Queue views: tickets with filters, in the API's order (priority, then age), paged with next_cursor;
+// and the quarantine (held mail) with a Release button.
+
+import { ticketPath } from '../api.js';
+import { badge, field, h, select, showError, time, words } from '../dom.js';
+
+export const STATUSES = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'];
+export const PRIORITIES = ['urgent', 'high', 'normal', 'low'];
+const FILTERS = ['status', 'priority', 'group', 'assignee', 'requester', 'tag'];
+const PAGE_SIZE = 25;
+
+function filterForm(params) {
+  const text = (name, label, hint, props = {}) =>
+    field(label, h('input', { id: `f-${name}`, name, value: params.get(name) || '', ...props }), hint);
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter tickets' },
+    field(
+      'Status',
+      select('status', [['', 'Any'], ...STATUSES.map((s) => [s, words(s)])], params.get('status'), { id: 'f-status' }),
+    ),
+    field(
+      'Priority',
+      select('priority', [['', 'Any'], ...PRIORITIES.map((p) => [p, p])], params.get('priority'), { id: 'f-priority' }),
+    ),
+    text('group', 'Group'),
+    text('assignee', 'Assignee', null, { list: 'assignee-options', placeholder: 'me or an agent id' }),
+    text('requester', 'Requester email', null, { type: 'email' }),
+    text('tag', 'Tag'),
+    h('datalist', { id: 'assignee-options' }, h('option', { value: 'me' }, 'me (tickets assigned to you)')),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Apply filters'),
+      h('a', { href: '#/queue', class: 'button' }, 'Clear'),
+    ),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const name of FILTERS) {
+      const value = form.elements[name].value.trim();
+      if (value) query.set(name, value);
+    }
+    window.location.hash = `#/queue${query.size ? `?${query}` : ''}`;
+  });
+  return form;
+}
+
+function describe(params) {
+  const parts = FILTERS.filter((n) => params.get(n)).map((n) => `${n} ${words(params.get(n))}`);
+  return parts.length ? `Tickets with ${parts.join(', ')}` : 'All tickets';
+}
+
+function ticketLink(ticket, text) {
+  return h('a', { href: `#/tickets/${encodeURIComponent(ticket.number)}` }, text);
+}
+
+function requester(ticket) {
+  return ticket.requester.name ? `${ticket.requester.name} <${ticket.requester.email}>` : ticket.requester.email;
+}
+
+function queueRow(ticket) {
+  return h(
+    'tr',
+    { 'data-ticket': ticket.number },
+    h('td', {}, ticketLink(ticket, ticket.number)),
+    h('td', { class: 'subject' }, ticketLink(ticket, ticket.subject)),
+    h('td', {}, requester(ticket)),
+    h('td', {}, badge('status', ticket.status)),
+    h('td', {}, badge('priority', ticket.priority)),
+    h('td', {}, ticket.group || '—'),
+    h('td', {}, ticket.assignee || h('span', { class: 'muted' }, 'unassigned')),
+    h('td', {}, time(ticket.created_at)),
+  );
+}
+
+function quarantineRow(ctx, ticket, onReleased) {
+  const held = ticket.quarantine || {};
+  const releasable = held.releasable !== false;
+  const button = h('button', { type: 'button', disabled: !releasable }, 'Release');
+  button.setAttribute('aria-label', `Release ${ticket.number}`);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const { data } = await ctx.api.post(ticketPath(ticket.id, '/release'));
+      onReleased(data);
+    } catch (error) {
+      button.disabled = false;
+      if (error.status !== 401) ctx.notify(`${ticket.number}: ${error.message}`, 'error');
+    }
+  });
+  return h(
+    'tr',
+    { 'data-ticket': ticket.number },
+    h('td', {}, ticketLink(ticket, ticket.number)),
+    h('td', { class: 'subject' }, ticketLink(ticket, ticket.subject)),
+    h('td', {}, requester(ticket)),
+    h('td', {}, held.reason || '—'),
+    h('td', {}, time(ticket.created_at)),
+    h('td', {}, releasable ? button : h('span', { class: 'muted' }, 'stays held')),
+  );
+}
+
+export async function renderQueue(ctx, view, params, { quarantine }) {
+  const title = quarantine ? 'Quarantine' : params.get('assignee') === 'me' ? 'My tickets' : 'Queue';
+  view.append(h('h1', { tabindex: '-1' }, title));
+  if (quarantine) {
+    view.append(
+      h('p', { class: 'lead' }, 'Mail held back as spam or unreadable. Release a ticket to put it in the queue.'),
+    );
+  } else {
+    view.append(filterForm(params));
+  }
+  const query = quarantine
+    ? { status: 'quarantined' }
+    : Object.fromEntries(FILTERS.filter((n) => params.get(n)).map((n) => [n, params.get(n)]));
+
+  const headings = quarantine
+    ? ['Number', 'Subject', 'Requester', 'Reason', 'Received', 'Action']
+    : ['Number', 'Subject', 'Requester', 'Status', 'Priority', 'Group', 'Assignee', 'Created'];
+  const body = h('tbody');
+  const table = h(
+    'table',
+    { class: 'tickets', id: quarantine ? 'quarantine-table' : 'queue-table' },
+    h('caption', {}, quarantine ? 'Quarantined tickets' : describe(params)),
+    h('thead', {}, h('tr', {}, headings.map((text) => h('th', { scope: 'col' }, text)))),
+    body,
+  );
+  const error = h('div', { class: 'alert error', hidden: true });
+  const status = h('p', { class: 'muted', role: 'status' });
+  const more = h('button', { type: 'button', hidden: true }, 'Load more');
+  view.append(error, h('div', { class: 'table-wrap' }, table), h('div', { class: 'pager' }, status, more));
+
+  let cursor = null;
+  let shown = 0;
+  const onReleased = (ticket) => {
+    body.querySelector(`tr[data-ticket="${CSS.escape(ticket.number)}"]`)?.remove();
+    shown -= 1;
+    ctx.notify(`${ticket.number} was released into the queue (status ${words(ticket.status)}).`, 'success');
+    status.textContent = shown ? `${shown} held` : 'Nothing is held.';
+  };
+
+  async function load() {
+    const { data } = await ctx.api.get('/v1/tickets', { ...query, limit: PAGE_SIZE, cursor });
+    for (const ticket of data.items) body.append(quarantine ? quarantineRow(ctx, ticket, onReleased) : queueRow(ticket));
+    shown += data.items.length;
+    cursor = data.next_cursor;
+    more.hidden = !cursor;
+    const empty = quarantine ? 'Nothing is held.' : 'No tickets match these filters.';
+    status.textContent = shown ? `Showing ${shown} ticket${shown === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}` : empty;
+  }
+
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      await load();
+    } catch (err) {
+      if (err.status !== 401) showError(error, err);
+    } finally {
+      more.disabled = false;
+    }
+  });
+
+  try {
+    await load();
+  } catch (err) {
+    if (err.status !== 401) showError(error, err);
+  }
+}
