@@ -152,7 +152,7 @@ def _clean_filename(name: str) -> str:
 def safe_key_name(filename: str) -> str:
     """A file name fit for an S3 key: ASCII letters, digits, dot, dash, underscore."""
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("._")
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)).strip("._")
     return cleaned[:80] or "attachment"
 
 
