@@ -34,7 +34,10 @@ def main() -> int:
         if stack.fresh and settings.seed:
             from loket_local.demo import seed
 
-            seed(stack)
+            try:
+                seed(stack)
+            except Exception as exc:  # the stack still runs; say what went wrong and go on
+                print(f"demo data stopped half-way: {type(exc).__name__}: {exc}", flush=True)
         while not done.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -99,6 +99,7 @@ class EmbeddedAws:
             "AWS_DEFAULT_REGION": self.region,
             "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
+            "POWERTOOLS_METRICS_DISABLED": "true",  # no CloudWatch to read EMF lines: keep the console readable
         }
 
     # ------------------------------------------------------------------ provisioning

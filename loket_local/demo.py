@@ -1,9 +1,261 @@
-"""Demo data on first start (placeholder)."""
+"""Demo data on the first start, created through the product's own entry points (never written into tables).
+
+Agents are the development identities (a dev agent and a dev admin, see auth.py); groups are the groups the
+demo tickets are filed under. Tickets come from every channel the template offers: the agent API (with the dev
+token), the public web form endpoint, and mail to the SMTP port (including a customer's reply to Loket's
+acknowledgement, which threads into the same ticket). Each step checks that its route or receipt rule exists in
+the template and is skipped with a printed line when it does not, so the demo grows with the template.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import smtplib
+import time
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from email.utils import getaddresses, make_msgid
+from typing import TYPE_CHECKING, Any
+
+from loket_local.auth import DEV_USERS
+
+if TYPE_CHECKING:
+    from loket_local.stack import LocalStack
+
+GROUPS = ("support", "billing", "it")
+
+API_TICKETS: list[dict[str, Any]] = [
+    {
+        "ticket": {
+            "subject": "Cannot log in to the customer portal",
+            "priority": "high",
+            "group": "support",
+            "body": "Since this morning the portal says my password is wrong, even after a reset.",
+            "requester": {"email": "budi.santoso@example.co.id", "name": "Budi Santoso"},
+            "tags": ["login"],
+        },
+        "patch": {"status": "open", "assign": "agent"},
+        "reply": {
+            "body": "Hi Budi, we reset your account lock. Could you try again and tell us if it works?",
+            "status": "pending",
+        },
+    },
+    {
+        "ticket": {
+            "subject": "Invoice November shows the wrong amount",
+            "priority": "normal",
+            "group": "billing",
+            "body": "Invoice INV-2026-11 charges 12 seats; we only have 10.",
+            "requester": {"email": "rina@example.com", "name": "Rina Wijaya"},
+            "tags": ["invoice"],
+        },
+        "note": "Checked the billing system: two seats were added by mistake on 3 November.",
+        "reply": {"body": "Hi Rina, you are right. A corrected invoice is on its way.", "status": "resolved"},
+    },
+    {
+        "ticket": {
+            "subject": "Laptop keyboard stopped working",
+            "priority": "urgent",
+            "group": "it",
+            "body": "The keyboard of my laptop types nothing since the update last night.",
+            "requester": {"email": "agus@example.org", "name": "Agus Pratama"},
+        },
+        "patch": {"assign": "admin"},
+    },
+    {
+        "ticket": {
+            "subject": "Feature request: export tickets to CSV",
+            "priority": "low",
+            "group": "support",
+            "body": "It would help our reporting if we could export the ticket list.",
+            "requester": {"email": "dewi@example.com", "name": "Dewi Lestari"},
+            "tags": ["feature-request"],
+        },
+    },
+]
+
+FORM_TICKETS = [
+    {
+        "name": "Siti Rahma",
+        "email": "siti.rahma@example.com",
+        "subject": "Password reset mail never arrives",
+        "category": "account",
+        "message": "I asked for a password reset three times, no mail came.",
+        "lang": "en",
+    },
+    {
+        "name": "Made Wirawan",
+        "email": "made@example.id",
+        "subject": "Pembayaran belum terkonfirmasi",
+        "category": "billing",
+        "message": "Saya sudah transfer kemarin tetapi status masih belum dibayar.",
+        "lang": "id",
+    },
+]
+
+MAILS = [
+    (
+        "Putu Ayu <putu.ayu@example.net>",
+        "VPN disconnects every ten minutes",
+        "Hello,\n\nSince Monday the VPN drops every ten minutes. I am on the Jakarta office network.\n\nPutu",
+    ),
+    (
+        "Hendra Gunawan <hendra@example.co.id>",
+        "Printer on the 3rd floor is jammed",
+        "The printer near the meeting room shows error E-52 and will not print.\n\nRegards,\nHendra",
+    ),
+]
 
 
-def seed(stack: Any) -> None:
-    print("demo data: not yet")
+class _Demo:
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.tokens = stack.issuer.tokens()
+        self.routes = {r.route_key for r in stack.template.routes()}
+        self.subs = {u.key: u.sub for u in DEV_USERS}
+
+    def say(self, line: str) -> None:
+        print(f"  demo: {line}", flush=True)
+
+    def has(self, route_key: str) -> bool:
+        if route_key in self.routes:
+            return True
+        self.say(f"skipped what needs {route_key} (not in template.yaml yet)")
+        return False
+
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any, dict[str, str]]:
+        sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"http://{self.stack.settings.host}:{self.stack.http_port}{path}", data=data, method=method, headers=sent
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own loopback gateway
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            try:
+                return error.code, json.loads(raw), dict(error.headers)
+            except ValueError:
+                return error.code, raw.decode(errors="replace"), dict(error.headers)
+
+    # ------------------------------------------------------------------ channels
+    def api_tickets(self) -> int:
+        if not self.has("POST /v1/tickets"):
+            return 0
+        made = 0
+        for spec in API_TICKETS:
+            status, ticket, _ = self.call("POST", "/v1/tickets", spec["ticket"], self.tokens["agent"])
+            if status != 201:
+                self.say(f"POST /v1/tickets answered {status}: {ticket}")
+                continue
+            made += 1
+            ref = ticket["number"]
+            patch = dict(spec.get("patch") or {})
+            if "assign" in patch:
+                patch["assignee"] = self.subs[patch.pop("assign")]
+            if patch and self.has("PATCH /v1/tickets/{ticket}"):
+                status, body, _ = self.call(
+                    "PATCH", f"/v1/tickets/{ref}", patch, self.tokens["agent"], {"If-Match": f'"{ticket["version"]}"'}
+                )
+                if status != 200:
+                    self.say(f"PATCH {ref} answered {status}: {body}")
+            if spec.get("note") and self.has("POST /v1/tickets/{ticket}/notes"):
+                self.call("POST", f"/v1/tickets/{ref}/notes", {"body": spec["note"]}, self.tokens["agent"])
+            if spec.get("reply") and self.has("POST /v1/tickets/{ticket}/replies"):
+                status, body, _ = self.call("POST", f"/v1/tickets/{ref}/replies", spec["reply"], self.tokens["agent"])
+                if status not in (200, 201):
+                    self.say(f"reply on {ref} answered {status}: {body}")
+        return made
+
+    def form_tickets(self) -> int:
+        if not self.has("POST /v1/public/tickets"):
+            return 0
+        made = 0
+        for form in FORM_TICKETS:
+            status, body, _ = self.call("POST", "/v1/public/tickets", form)
+            if status in (200, 201, 202):
+                made += 1
+            else:
+                self.say(f"POST /v1/public/tickets answered {status}: {body}")
+        return made
+
+    def support_address(self) -> str | None:
+        for rule in self.stack.receipt.rules:
+            for recipient in rule.recipients:
+                if "@" in recipient:
+                    return recipient
+        return None
+
+    def mails(self) -> int:
+        address = self.support_address()
+        if address is None:
+            self.say("skipped mail (no SES receipt rule with a recipient address in template.yaml yet)")
+            return 0
+        sent = 0
+        with smtplib.SMTP(self.stack.settings.host, self.stack.smtp_port, timeout=30) as smtp:
+            for sender, subject, text in MAILS:
+                message = EmailMessage()
+                message["From"], message["To"], message["Subject"] = sender, address, subject
+                message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1].rstrip(">"))
+                message.set_content(text)
+                smtp.send_message(message)
+                sent += 1
+        return sent
+
+    def customer_reply(self) -> bool:
+        """Putu answers Loket's acknowledgement: the reply threads into her ticket (if mail goes out)."""
+        sender, subject, _ = MAILS[0]
+        deadline = time.monotonic() + 20
+        ack = None
+        while time.monotonic() < deadline and ack is None:
+            ack = next(
+                (
+                    m
+                    for m in self.stack.outbox.mails()
+                    if subject in str(m.get("subject"))
+                    and sender.split("<")[1].rstrip(">") in " ".join(m.get("to") or [])
+                ),
+                None,
+            )
+            if ack is None:
+                time.sleep(0.3)
+        if ack is None:
+            self.say("skipped the customer's reply (no acknowledgement mail in the outbox)")
+            return False
+        headers = {k.lower(): v for k, v in ack.get("headers") or []}
+        reply_to = [a for _, a in getaddresses([headers.get("reply-to") or ack.get("sender") or ""]) if a]
+        message = EmailMessage()
+        message["From"], message["To"] = sender, reply_to[0]
+        message["Subject"] = f"Re: {ack.get('subject')}"
+        if headers.get("message-id"):
+            message["In-Reply-To"] = message["References"] = headers["message-id"]
+        message["Message-ID"] = make_msgid(domain="example.net")
+        message.set_content(
+            "Thanks! It happened again at 10:15 this morning.\n\n> "
+            + "\n> ".join(str(ack.get("text") or "").splitlines()[:3])
+        )
+        with smtplib.SMTP(self.stack.settings.host, self.stack.smtp_port, timeout=30) as smtp:
+            smtp.send_message(message)
+        return True
+
+
+def seed(stack: LocalStack) -> None:
+    began = time.monotonic()
+    print("creating demo data through the API, the web form and SMTP (first start only)...", flush=True)
+    demo = _Demo(stack)
+    made = {"api": demo.api_tickets(), "web form": demo.form_tickets(), "mail": demo.mails()}
+    replied = made["mail"] and demo.customer_reply()
+    demo.say(f"groups {', '.join(GROUPS)}; agents {', '.join(u.email for u in DEV_USERS)}")
+    demo.say(
+        ", ".join(f"{n} tickets via {k}" for k, n in made.items())
+        + (", and a customer's reply by mail" if replied else "")
+        + f" ({time.monotonic() - began:.1f} s)"
+    )
+    stack.save()

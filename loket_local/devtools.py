@@ -157,7 +157,9 @@ class DevEndpoints:
         cards = "".join(
             f"<h2>{_e(u.name)} &lt;{_e(u.email)}&gt;, groups {_e(', '.join(u.groups))}</h2>"
             f"<textarea readonly id=t-{u.key}>{_e(tokens[u.key])}</textarea>"
-            f"<button onclick=\"navigator.clipboard.writeText(document.getElementById('t-{u.key}').value)\">copy</button>"
+            f"<button onclick=\"navigator.clipboard.writeText(document.getElementById('t-{u.key}').value)\">copy</button> "
+            f"<button onclick=\"sessionStorage.setItem('loket.idToken', document.getElementById('t-{u.key}').value);"
+            f"location.href='/'\">open the console as {_e(u.name)}</button>"
             for u in DEV_USERS
         )
         body = (

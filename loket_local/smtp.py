@@ -44,9 +44,10 @@ class ResolvedRule:
         if not self.recipients:
             return True
         address = recipient.lower()
-        domain = address.rsplit("@", 1)[-1]
+        local, _, domain = address.rpartition("@")
+        unlabelled = f"{local.split('+', 1)[0]}@{domain}"  # SES: a rule for user@ also takes user+label@
         for entry in self.recipients:
-            if entry in (address, domain) or (entry.startswith(".") and domain.endswith(entry)):
+            if entry in (address, unlabelled, domain) or (entry.startswith(".") and domain.endswith(entry)):
                 return True
         return False
 
