@@ -119,10 +119,19 @@ def warm_requests() -> None:
             create["headers"] = {**create["headers"], "idempotency-key": f"bench-{i}"}
             assert agent_api.lambda_handler(create, Context())["statusCode"] == 201
 
+        def raw_transaction(i: int) -> None:
+            # the same shape as a ticket creation: six puts in one transaction
+            items = [
+                {"Put": {"TableName": "bench", "Item": {"PK": {"S": f"RAW#{i}"}, "SK": {"S": f"RAW#{k}"}, "v": {"S": "x" * 300}}}}
+                for k in range(6)
+            ]
+            client.transact_write_items(TransactItems=items)
+
         def raw_put(i: int) -> None:
             client.put_item(TableName="bench", Item={"PK": {"S": f"RAW#{i}"}, "SK": {"S": "RAW"}, "v": {"S": "x" * 500}})
 
-        t_create, t_put = timed(api_create, n), timed(raw_put, n)
+        t_create, t_tx = timed(api_create, n), timed(raw_transaction, n)
+        timed(raw_put, n)
         get = event("get_ticket", pathParameters={"ticket": "LKT-1"})
 
         def api_get(_: int) -> None:
@@ -137,12 +146,21 @@ def warm_requests() -> None:
         def api_list(_: int) -> None:
             assert agent_api.lambda_handler(listing, Context())["statusCode"] == 200
 
-        t_list = timed(api_list, n)
+        def raw_query(_: int) -> None:
+            client.query(
+                TableName="bench",
+                IndexName="StatusIndex",
+                KeyConditionExpression="GSI2PK = :p",
+                ExpressionAttributeValues={":p": {"S": "STATUS#new"}},
+                Limit=25,
+            )
+
+        t_list, t_query = timed(api_list, n), timed(raw_query, n)
 
     print(f"\nwarm requests through the agent API handler on moto (mean of {n})")
-    print(f"  create ticket   {t_create * 1000:7.1f} ms   x{t_create / t_put:5.1f} a raw PutItem ({t_put * 1000:.1f} ms)")
+    print(f"  create ticket   {t_create * 1000:7.1f} ms   x{t_create / t_tx:5.1f} a raw 6-put TransactWriteItems ({t_tx * 1000:.1f} ms)")
     print(f"  get ticket      {t_get * 1000:7.1f} ms   x{t_get / t_raw_get:5.1f} a raw GetItem ({t_raw_get * 1000:.1f} ms)")
-    print(f"  list 25 tickets {t_list * 1000:7.1f} ms   x{t_list / t_raw_get:5.1f} a raw GetItem")
+    print(f"  list 25 tickets {t_list * 1000:7.1f} ms   x{t_list / t_query:5.1f} a raw 25-item Query ({t_query * 1000:.1f} ms)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.metrics import MetricUnit
 
 from loket.api import schemas as s
 from loket.api.auth import actor_from_event, require_admin
@@ -17,7 +18,7 @@ from loket.api.errors import domain_error_response, error_response, validation_e
 from loket.data import tickets as repo
 from loket.domain.errors import InvalidRequest, LoketError
 from loket.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
-from loket.observability import logger
+from loket.observability import logger, metrics
 from loket.services import tickets as svc
 
 TITLE = "Loket agent API"
@@ -172,6 +173,8 @@ def create_ticket(
     customer = Actor(kind="customer", id=new.requester_email, email=new.requester_email)
     client_key = f"api:{actor.id}:{idempotency_key}" if idempotency_key else None
     ticket, created = svc.create_ticket(new, customer, client_key=client_key)
+    if created:
+        metrics.add_metric(name="TicketCreated", unit=MetricUnit.Count, value=1)
     return _ticket_response(ticket, 201 if created else 200)
 
 
