@@ -7,10 +7,10 @@ SAM_VENV ?= .sam-venv
 PYTHON ?= python3
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test test-fast lint format openapi bench build deploy token reset clean
+.PHONY: help install browser run test test-fast lint format openapi bench build deploy deploy-console token reset clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): requirements-dev.txt shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,22 @@ build: $(SAM_VENV)/bin/sam ## sam build (no container)
 
 deploy: build ## sam deploy --guided on first use
 	$(SAM_VENV)/bin/sam deploy $(if $(wildcard samconfig.toml),,--guided)
+
+# The stack `make deploy` created (sam deploy --guided records its name in samconfig.toml).
+STACK ?= $(or $(shell sed -n 's/^stack_name *= *"\(.*\)"/\1/p' samconfig.toml 2>/dev/null | head -n 1),loket)
+
+deploy-console: ## upload frontend/ to the console bucket with a config.json for STACK (needs the AWS CLI)
+	@set -euo pipefail; \
+	out() { aws cloudformation describe-stacks --stack-name "$(STACK)" \
+	  --query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	bucket=$$(out ConsoleBucketName); url=$$(out ConsoleUrl); config=$$(mktemp); \
+	printf '{"apiBaseUrl": "%s", "cognitoDomain": "%s", "clientId": "%s", "redirectUri": "%s"}\n' \
+	  "$$(out ApiUrl)" "$$(out CognitoDomain)" "$$(out UserPoolClientId)" "$$url" > "$$config"; \
+	aws s3 sync frontend/ "s3://$$bucket/" --delete --exclude config.json --cache-control no-cache; \
+	aws s3 cp "$$config" "s3://$$bucket/config.json" --content-type application/json --cache-control no-cache; \
+	rm -f "$$config"; \
+	aws cloudfront create-invalidation --distribution-id "$$(out ConsoleDistributionId)" --paths '/*' >/dev/null; \
+	echo "console: $$url"
 
 clean: ## remove build output and caches
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
