@@ -65,8 +65,10 @@ def _probe(statement: str) -> tuple[float, float, float]:
 
 
 def cold_starts() -> None:
-    base_import, base_total, base_rss = _probe("pass")
-    print(f"\ncold start (median of {RUNS} fresh interpreters; baseline: bare interpreter {base_total * 1000:.0f} ms, {base_rss:.0f} MiB)")
+    _, base_total, base_rss = _probe("pass")
+    print(
+        f"\ncold start (median of {RUNS} fresh interpreters; baseline: bare interpreter {base_total * 1000:.0f} ms, {base_rss:.0f} MiB)"
+    )
     print(f"  {'function':<18} {'import ms':>10} {'process ms':>11} {'x bare':>7} {'max RSS MiB':>12}")
     for app in sorted((ROOT / "functions").glob("*/app.py")):
         name = app.parent.name
@@ -122,13 +124,20 @@ def warm_requests() -> None:
         def raw_transaction(i: int) -> None:
             # the same shape as a ticket creation: six puts in one transaction
             items = [
-                {"Put": {"TableName": "bench", "Item": {"PK": {"S": f"RAW#{i}"}, "SK": {"S": f"RAW#{k}"}, "v": {"S": "x" * 300}}}}
+                {
+                    "Put": {
+                        "TableName": "bench",
+                        "Item": {"PK": {"S": f"RAW#{i}"}, "SK": {"S": f"RAW#{k}"}, "v": {"S": "x" * 300}},
+                    }
+                }
                 for k in range(6)
             ]
             client.transact_write_items(TransactItems=items)
 
         def raw_put(i: int) -> None:
-            client.put_item(TableName="bench", Item={"PK": {"S": f"RAW#{i}"}, "SK": {"S": "RAW"}, "v": {"S": "x" * 500}})
+            client.put_item(
+                TableName="bench", Item={"PK": {"S": f"RAW#{i}"}, "SK": {"S": "RAW"}, "v": {"S": "x" * 500}}
+            )
 
         t_create, t_tx = timed(api_create, n), timed(raw_transaction, n)
         timed(raw_put, n)
@@ -158,9 +167,15 @@ def warm_requests() -> None:
         t_list, t_query = timed(api_list, n), timed(raw_query, n)
 
     print(f"\nwarm requests through the agent API handler on moto (mean of {n})")
-    print(f"  create ticket   {t_create * 1000:7.1f} ms   x{t_create / t_tx:5.1f} a raw 6-put TransactWriteItems ({t_tx * 1000:.1f} ms)")
-    print(f"  get ticket      {t_get * 1000:7.1f} ms   x{t_get / t_raw_get:5.1f} a raw GetItem ({t_raw_get * 1000:.1f} ms)")
-    print(f"  list 25 tickets {t_list * 1000:7.1f} ms   x{t_list / t_query:5.1f} a raw 25-item Query ({t_query * 1000:.1f} ms)")
+    print(
+        f"  create ticket   {t_create * 1000:7.1f} ms   x{t_create / t_tx:5.1f} a raw 6-put TransactWriteItems ({t_tx * 1000:.1f} ms)"
+    )
+    print(
+        f"  get ticket      {t_get * 1000:7.1f} ms   x{t_get / t_raw_get:5.1f} a raw GetItem ({t_raw_get * 1000:.1f} ms)"
+    )
+    print(
+        f"  list 25 tickets {t_list * 1000:7.1f} ms   x{t_list / t_query:5.1f} a raw 25-item Query ({t_query * 1000:.1f} ms)"
+    )
 
 
 if __name__ == "__main__":

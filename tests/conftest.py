@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 import pytest
-from loket import config
 from moto import mock_aws
 
+from loket import config
 from loket_local.template import table_create_args
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from loket.api.agent import app
 from loket.config import bind_data
 from loket.observability import logger, metrics

@@ -12,6 +12,7 @@ from typing import Any
 
 import botocore.session
 import pytest
+
 from loket.data.models import _TableMeta, configure
 
 

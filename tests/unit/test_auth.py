@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from loket.api.auth import actor_from_claims
 from loket.domain.errors import Forbidden, Unauthorized
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import time
 
-from loket.data.models import _Base
 from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import UpdateError
+
+from loket.data.models import _Base
 
 
 class RateItem(_Base):

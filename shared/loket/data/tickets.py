@@ -11,6 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
 from loket.data import keys
 from loket.data.models import (
     AuditItem,
@@ -25,10 +30,6 @@ from loket.data.models import (
 )
 from loket.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
 from loket.domain.ticket import AuditEvent, Priority, Status
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 _STATUS_ORDER = [s.value for s in Status]
 _MAX_CREATE_ATTEMPTS = 8

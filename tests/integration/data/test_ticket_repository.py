@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
 from loket.data import tickets as repo
 from loket.domain.errors import VersionConflict
 from loket.domain.ticket import Actor, Channel
 from loket.services import tickets as svc
-
 from tests.support.botocore_hooks import before_first
 
 CUSTOMER = Actor(kind="customer", id="budi@example.com", email="budi@example.com")

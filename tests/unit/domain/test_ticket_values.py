@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from loket.domain.errors import InvalidRequest
 from loket.domain.ticket import Priority, format_number, normalize_email, normalize_tags, parse_number
 

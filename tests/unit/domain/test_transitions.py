@@ -7,6 +7,7 @@ The table below is the specification, written out by hand: one row per action, o
 from __future__ import annotations
 
 import pytest
+
 from loket.domain.errors import InvalidTransition
 from loket.domain.ticket import Action, Outcome, Status, action_for_status, apply_action
 
