@@ -37,6 +37,7 @@ TEMPLATES: dict[str, dict[str, Template]] = {
                 "    {subject}\n\n"
                 "Tim kami akan membalas secepatnya. Untuk menambahkan informasi, cukup balas email ini "
                 "dan biarkan {number} tetap ada di subjek.\n\n"
+                "{status_link}"
                 "Ini adalah pesan otomatis.\n\n"
                 "-- \n{team}\n"
             ),
@@ -49,6 +50,7 @@ TEMPLATES: dict[str, dict[str, Template]] = {
                 "    {subject}\n\n"
                 "Our team will reply as soon as possible. To add information, simply reply to this email "
                 "and keep {number} in the subject.\n\n"
+                "{status_link}"
                 "This is an automatic message.\n\n"
                 "-- \n{team}\n"
             ),
@@ -94,6 +96,12 @@ TEMPLATES: dict[str, dict[str, Template]] = {
     },
 }
 
+# the acknowledgement's link to the ticket's status page (only when PUBLIC_BASE_URL is set)
+STATUS_LINKS = {
+    "id": "Pantau tiket Anda dan balas di halaman statusnya:\n    {url}\n\n",
+    "en": "Follow your ticket and reply on its status page:\n    {url}\n\n",
+}
+
 GREETINGS = {"id": ("Halo {name},", "Halo,"), "en": ("Hello {name},", "Hello,")}
 
 LANGUAGES = frozenset(GREETINGS)
@@ -114,6 +122,10 @@ def language(preferred: str | None, default: str) -> str:
 def greeting(lang: str, name: str) -> str:
     with_name, without = GREETINGS[lang]
     return with_name.format_map({"name": name}) if name.strip() else without
+
+
+def status_link(lang: str, url: str | None) -> str:
+    return STATUS_LINKS[lang].format_map({"url": url}) if url else ""
 
 
 def render(name: str, lang: str, values: dict[str, Any]) -> Rendered:

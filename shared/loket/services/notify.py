@@ -61,10 +61,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Literal
+from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamChangedRecordModel, SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Field, Json
+
+from loket import signing
 from loket.config import Settings, get_settings
 from loket.data import mail_log
 from loket.data import tickets as repo
@@ -75,7 +79,6 @@ from loket.domain.ticket import Channel, EntryKind, Status, format_number
 from loket.mail import outbound, templates
 from loket.mail.address import reply_address
 from loket.observability import logger, metrics
-from pydantic import BaseModel, ConfigDict, Field, Json
 
 IDEMPOTENCY_KEY_PREFIX = "loket-notify"  # stable across function renames: keys are <prefix>#<md5 of event_id>
 # the event types the pipe lets through (template.yaml, NotifierPipe) and this module acts on
@@ -321,6 +324,7 @@ def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: Settings)
     values = {
         "subject": outbound.header_text(ticket.subject),
         "greeting": templates.greeting(lang, outbound.header_text(ticket.requester_name, 100)),
+        "status_link": templates.status_link(lang, status_page_url(ticket, settings, lang)),
     }
     thread = [first.message_id] if first else []
     out = _customer_mail(
@@ -336,6 +340,14 @@ def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: Settings)
         outbound.AUTO_REPLIED,
     )
     return out, None
+
+
+def status_page_url(ticket: TicketItem, settings: Settings, lang: str) -> str | None:
+    """The customer's signed status-page link (the web form's `/status/LKT-n?t=...`), when PUBLIC_BASE_URL is set."""
+    if not settings.public_base_url:
+        return None
+    query = urlencode({"t": signing.sign("status", ticket.ticket_id), "lang": lang})
+    return f"{settings.public_base_url}/status/{quote(format_number(int(ticket.number)))}?{query}"
 
 
 def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:

@@ -15,11 +15,11 @@ from typing import Any
 
 import boto3
 import pytest
-from loket import config
-from loket.services import notify
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from loket import config
+from loket.services import notify
 from loket_local.template import load_template, table_create_args
 from tests.conftest import TABLE_NAME, load_event
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+from functions.notifier.app import lambda_handler
+from loket import config, signing
 from loket.data import keys
 from loket.data import tickets as repo
 from loket.domain.ticket import Actor, Channel, EntryKind
 from loket.mail.address import ticket_number_from
 from loket.services import notify, tickets
 from loket.services.tickets import NewTicket
-
-from functions.notifier.app import lambda_handler
 from loket_local.template import table_create_args
 from tests.conftest import load_event
 from tests.integration.notifier.conftest import IDEMPOTENCY_TABLE, SUPPORT, Outbox, sent_mail, sqs_event
@@ -263,3 +266,22 @@ def test_copy_arriving_while_the_first_is_in_progress_is_retried_later_not_sent(
 
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
     assert sent_mail() == []
+
+
+def test_acknowledgement_links_the_signed_status_page_when_the_public_url_is_set(
+    mailer: Outbox, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://help.loket.example/")
+    config.reset()
+    ticket = _web_ticket(extra={"lang": "en"})
+
+    _run(mailer, lambda_context)
+
+    [mail] = sent_mail()
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    [url] = [line.strip() for line in text.splitlines() if line.strip().startswith("https://")]
+    parts = urlsplit(url)
+    assert (parts.netloc, parts.path) == ("help.loket.example", f"/status/LKT-{ticket.number}")
+    query = parse_qs(parts.query)
+    assert query["lang"] == ["en"]
+    assert signing.verify("status", ticket.ticket_id, query["t"][0])

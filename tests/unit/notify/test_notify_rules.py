@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from loket.config import Settings
 from loket.data.models import TicketItem
 from loket.services import notify
-from pydantic import ValidationError
-
 from tests.conftest import load_event
 
 SETTINGS = Settings(table_name="t", support_address="support@loket.example")

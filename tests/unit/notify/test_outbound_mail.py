@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
+
 from loket.mail import outbound, templates
 from loket.mail.outbound import Mailbox, Outgoing
 
@@ -142,7 +143,7 @@ def test_language_falls_back_to_the_default(preferred: str | None, default: str,
 
 def test_every_template_exists_in_every_language_with_the_ticket_number() -> None:
     values = {"number": "LKT-7", "subject": "S", "greeting": "Hi", "team": "T", "body": "B", "author": ""}
-    values |= {"requester": "R", "priority": "normal", "status": "open", "group": "support"}
+    values |= {"requester": "R", "priority": "normal", "status": "open", "group": "support", "status_link": ""}
     for name in templates.TEMPLATES:
         for lang in templates.LANGUAGES:
             rendered = templates.render(name, lang, values)
@@ -152,7 +153,9 @@ def test_every_template_exists_in_every_language_with_the_ticket_number() -> Non
 
 def test_placeholders_in_customer_text_are_not_interpreted() -> None:
     rendered = templates.render(
-        "acknowledgement", "en", {"number": "LKT-7", "subject": "{number} {0.__class__}", "greeting": "Hi", "team": "T"}
+        "acknowledgement",
+        "en",
+        {"number": "LKT-7", "subject": "{number} {0.__class__}", "greeting": "Hi", "team": "T", "status_link": ""},
     )
 
     assert "{number} {0.__class__}" in rendered.text
