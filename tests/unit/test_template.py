@@ -1,0 +1,71 @@
+"""template.yaml is the source of truth: it lints, translates offline, and agrees with the code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loket_local.template import TEMPLATE, LocalTemplate
+
+ROOT = TEMPLATE.parent
+PUBLIC_AGENT_ROUTES = {"GET /v1/health", "GET /v1/openapi.json", "GET /v1/docs"}
+
+
+@pytest.fixture(scope="module")
+def template() -> LocalTemplate:
+    return LocalTemplate()
+
+
+def test_cfn_lint_is_clean() -> None:
+    cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or "cfn-lint"
+    result = subprocess.run([cfn_lint, str(TEMPLATE)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_translates_offline_into_functions_table_and_api(template: LocalTemplate) -> None:
+    assert template.cfn_resources("AWS::Lambda::Function")
+    assert "TicketsTable" in template.cfn_resources("AWS::DynamoDB::Table")
+    assert template.cfn_resources("AWS::ApiGatewayV2::Api")
+
+
+def test_every_function_has_code_events_and_a_log_group_with_retention(template: LocalTemplate) -> None:
+    log_groups = template.sam_resources("AWS::Logs::LogGroup")
+    for name, resource in template.sam_resources("AWS::Serverless::Function").items():
+        props = resource["Properties"]
+        code = ROOT / props["CodeUri"]
+        assert (code / "app.py").is_file(), name
+        assert props["Handler"] == "app.lambda_handler", name
+        assert list((ROOT / "events" / code.name).glob("*.json")), f"no sample events for {name}"
+        group = props.get("LoggingConfig", {}).get("LogGroup", {}).get("Ref")
+        assert group in log_groups, f"{name} has no log group of its own"
+        assert "RetentionInDays" in log_groups[group]["Properties"], group
+
+
+def test_sqs_consumers_report_partial_failures_and_rely_on_the_queue_redrive(template: LocalTemplate) -> None:
+    queues = template.sam_resources("AWS::SQS::Queue")
+    for name, resource in template.sam_resources("AWS::Serverless::Function").items():
+        props = resource["Properties"]
+        for event in (props.get("Events") or {}).values():
+            if event["Type"] != "SQS":
+                continue
+            assert "DeadLetterQueue" not in props, f"{name}: a function DLQ does nothing for SQS; the queue redrives"
+            assert event["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"], name
+            queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+            assert "RedrivePolicy" in queues[queue]["Properties"], queue
+
+
+def test_agent_api_routes_in_template_match_the_code(template: LocalTemplate) -> None:
+    from loket.api.agent import openapi_json
+
+    spec = json.loads(openapi_json())
+    documented = {f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops}
+    in_code = documented | {"GET /v1/openapi.json", "GET /v1/docs"}  # served, kept out of the document
+    in_template = {r.route_key for r in template.routes() if r.function == "AgentApiFunction"}
+    assert in_template == in_code
+    public = {r.route_key for r in template.routes() if r.function == "AgentApiFunction" and r.authorizer is None}
+    assert public == PUBLIC_AGENT_ROUTES
