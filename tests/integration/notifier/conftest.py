@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.events.models import EventPattern
 from moto.ses.models import ses_backends
 
 from loket import config
@@ -28,11 +29,10 @@ SUPPORT = "support@loket.example"
 AGENTS = {"agent-budi": "budi@loket.example", "agent-sari": "sari@loket.example"}
 
 
-def _matches(pattern: Any, value: Any) -> bool:
-    """EventBridge-style matching for the patterns the template uses (nested objects, lists of exact values)."""
-    if isinstance(pattern, dict):
-        return isinstance(value, dict) and all(k in value and _matches(p, value[k]) for k, p in pattern.items())
-    return value in pattern
+def pipe_patterns(logical_id: str = "NotifierPipe") -> list[EventPattern]:
+    """The pipe's FilterCriteria from template.yaml, with moto's EventBridge pattern matcher."""
+    pipe = load_template()["Resources"][logical_id]["Properties"]
+    return [EventPattern.load(f["Pattern"]) for f in pipe["SourceParameters"]["FilterCriteria"]["Filters"]]
 
 
 @dataclass
@@ -56,15 +56,15 @@ class Outbox:
 
     def take(self) -> list[dict[str, Any]]:
         """New stream records that pass the pipe's filter, as the pipe would send them (JSON-ready)."""
-        pipe = load_template()["Resources"]["NotifierPipe"]["Properties"]
-        patterns = [json.loads(f["Pattern"]) for f in pipe["SourceParameters"]["FilterCriteria"]["Filters"]]
+        patterns = pipe_patterns()
         fresh = []
         for record in self._stream_records():
             if record["eventID"] in self.seen:
                 continue
             self.seen.add(record["eventID"])
-            if any(_matches(p, record) for p in patterns):
-                fresh.append(json.loads(json.dumps(record, default=_epoch)))
+            sent: Any = json.loads(json.dumps(record, default=_epoch))  # the JSON the pipe would send
+            if any(p.matches_event(sent) for p in patterns):
+                fresh.append(sent)
         return fresh
 
 
