@@ -136,6 +136,9 @@ def handle_record(record: OutboxQueueRecord) -> dict[str, Any]:
     metrics.add_metric(name="OutboxEvents", unit=MetricUnit.Count, value=1)  # deliveries, repeats included
     logger.append_keys(event_id=event.event_id, event_type=event.event_type, ticket_id=event.ticket_id)
     try:
+        reason = payload_skip_reason(event)
+        if reason:
+            return _skipped(event, reason)  # decided by the event alone: no lock, no reads
         _config, send_once = _idempotent()
         result: dict[str, Any] = send_once(event=event)
         return result
@@ -184,6 +187,19 @@ def reset() -> None:
 
 
 # --- what to send --------------------------------------------------------------------------------------------
+
+
+def payload_skip_reason(event: OutboxEvent) -> str | None:
+    """Why an event makes no mail, when the event alone says so (most ticket.updated and entry.added events)."""
+    if event.event_type not in MAILED_EVENTS:
+        return "no mail for this event type"
+    if event.event_type == "entry.added" and event.payload.get("kind") != EntryKind.PUBLIC_REPLY.value:
+        return "only public replies are mailed"
+    if event.event_type == "ticket.updated" and not event.payload.get("assignee_changed"):
+        return "the assignee did not change"
+    if event.event_type == "ticket.created" and event.payload.get("automatic"):
+        return "automatic mail is never acknowledged"
+    return None
 
 
 def deliver(event: OutboxEvent) -> dict[str, Any]:

@@ -158,6 +158,8 @@ def test_internal_notes_and_customer_messages_send_no_mail(mailer: Outbox, lambd
 
     assert result == {"batchItemFailures": []}
     assert len(sent_mail()) == 1  # the acknowledgement only
+    # events that the payload alone rules out take no idempotency lock (no writes)
+    assert boto3.client("dynamodb").scan(TableName=IDEMPOTENCY_TABLE, Select="COUNT")["Count"] == 1
 
 
 def test_automatic_quarantined_and_agent_opened_tickets_get_no_acknowledgement(

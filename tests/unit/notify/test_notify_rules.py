@@ -97,3 +97,31 @@ def test_requester_that_is_our_own_mailbox_gets_nothing() -> None:
     to, cc = notify.customer_recipients(_ticket(requester_email="support@loket.example"), SETTINGS, with_cc=True)
 
     assert to == [] and cc == []
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload", "mailed"),
+    [
+        ("ticket.created", {"automatic": False}, True),
+        ("ticket.created", {"automatic": True}, False),
+        ("entry.added", {"kind": "public_reply"}, True),
+        ("entry.added", {"kind": "internal_note"}, False),
+        ("entry.added", {"kind": "customer_message"}, False),
+        ("ticket.updated", {"assignee_changed": True}, True),
+        ("ticket.updated", {"assignee_changed": False, "fields": ["status"]}, False),
+        ("ticket.merged", {"into": "x"}, False),
+    ],
+)
+def test_events_ruled_out_by_their_payload(event_type: str, payload: dict[str, Any], mailed: bool) -> None:
+    event = notify.OutboxEvent.model_validate(
+        {
+            "type": "event",
+            "event_id": "e",
+            "event_type": event_type,
+            "ticket_id": "t",
+            "payload": json.dumps(payload),
+            "at": "now",
+        }
+    )
+
+    assert (notify.payload_skip_reason(event) is None) is mailed
