@@ -10,10 +10,13 @@ same values again.
 
 from __future__ import annotations
 
-from loket.data import keys
-from loket.data.models import EntryItem
-from loket.data.tickets import lookup_item
+from typing import Any
+
 from pynamodb.exceptions import UpdateError
+
+from loket.data import keys
+from loket.data.models import EntryItem, OutboxItem
+from loket.data.tickets import lookup_item
 
 
 def record_sent_message(ticket_id: str, message_id: str, at: str, entry: EntryItem | None = None) -> None:
@@ -29,3 +32,18 @@ def record_sent_message(ticket_id: str, message_id: str, at: str, entry: EntryIt
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
+
+
+def created_event_payload(ticket_id: str) -> dict[str, Any] | None:
+    """The payload of the ticket's `ticket.created` outbox event while it is kept (TTL: one week), else None.
+
+    A Query on the ticket's partition (SK `EVENT#...`), filtered on the event type.
+    """
+    for item in OutboxItem.query(
+        keys.ticket_pk(ticket_id),
+        OutboxItem.sk.startswith("EVENT#"),
+        filter_condition=OutboxItem.event_type == "ticket.created",
+        consistent_read=True,
+    ):
+        return dict(item.payload or {})
+    return None

@@ -11,21 +11,23 @@ retried alone.
 
 What mail each event causes
 ---------------------------
-| event            | mail                            | to                     | Auto-Submitted   |
-|------------------|---------------------------------|------------------------|------------------|
-| `ticket.created` | acknowledgement                 | the requester          | `auto-replied`   |
-| `entry.added`    | the agent's public reply        | the requester and CCs  | none (`auto-generated` if automatic) |
-| `ticket.updated` | "assigned to you" notice        | the new assignee       | `auto-generated` |
+| event             | mail                               | to                    | Auto-Submitted   |
+|-------------------|------------------------------------|-----------------------|------------------|
+| `ticket.created`  | acknowledgement                    | the requester         | `auto-replied`   |
+| `ticket.released` | acknowledgement (held mail let in) | the requester         | `auto-replied`   |
+| `entry.added`     | the agent's public reply           | the requester and CCs | none, or `auto-generated` if automatic |
+| `ticket.updated`  | "assigned to you" notice           | the new assignee      | `auto-generated` |
 
 An acknowledgement goes out only for a ticket a customer opened by web form or email: not for
-automatic mail (auto-replies, bounces: RFC 3834, and it would start a loop), not for a quarantined
-ticket (the mail is held because it may be spam or forged: answering it would confirm the address
-or mail a victim), and not for a ticket opened through the API or by an agent (the agent speaks to
-the customer with a public reply, which is mailed). Internal notes and customer messages are never
-mailed. Agents are known by id; their address comes from the AGENT_DIRECTORY setting (JSON
-id -> email); an agent missing there gets no notice, with a warning in the log. An agent who assigns
-a ticket to themself gets no notice. The notice has no Reply-To: a reply to it is not a message to
-the customer.
+automatic mail (auto-replies, bounces: RFC 3834, and it would start a loop), not for a ticket opened
+through the API or by an agent (the agent speaks to the customer with a public reply, which is
+mailed), and not while a ticket is quarantined (the mail is held because it may be spam or forged:
+answering it would confirm the address or mail a victim). When an agent releases a held ticket,
+`ticket.released` sends the acknowledgement instead, once, unless the held mail was automatic.
+Internal notes and customer messages are never mailed. Agents are known by id; their address comes
+from the AGENT_DIRECTORY setting (JSON id -> email); an agent missing there gets no notice, with a
+warning in the log. An agent who assigns a ticket to themself gets no notice. The notice has no
+Reply-To: a reply to it is not a message to the customer.
 
 Every customer mail has the `[LKT-1042]` token in its subject, Reply-To the signed plus-address of
 the ticket, In-Reply-To and References built from the Message-IDs of the ticket's earlier entries,
@@ -82,7 +84,7 @@ from loket.observability import logger, metrics
 
 IDEMPOTENCY_KEY_PREFIX = "loket-notify"  # stable across function renames: keys are <prefix>#<md5 of event_id>
 # the event types the pipe lets through (template.yaml, NotifierPipe) and this module acts on
-MAILED_EVENTS = ("ticket.created", "entry.added", "ticket.updated")
+MAILED_EVENTS = ("ticket.created", "ticket.released", "entry.added", "ticket.updated")
 ACKNOWLEDGED_CHANNELS = frozenset({Channel.WEB.value, Channel.EMAIL.value})
 
 
@@ -213,6 +215,7 @@ def deliver(event: OutboxEvent) -> dict[str, Any]:
         return _skipped(event, "the ticket no longer exists")
     planner = {
         "ticket.created": _acknowledgement,
+        "ticket.released": _acknowledgement_on_release,
         "entry.added": _public_reply,
         "ticket.updated": _assignment_notice,
     }.get(event.event_type)
@@ -278,9 +281,12 @@ def customer_recipients(
     return to, cc
 
 
+def _extra(ticket: TicketItem) -> dict[str, Any]:
+    return ticket.extra if isinstance(ticket.extra, dict) else {}
+
+
 def _language(ticket: TicketItem, settings: Settings) -> str:
-    extra = ticket.extra if isinstance(ticket.extra, dict) else {}
-    return templates.language(extra.get("lang"), settings.default_language)
+    return templates.language(_extra(ticket).get("lang"), settings.default_language)
 
 
 def _domain(address: str) -> str:
@@ -325,14 +331,20 @@ def _customer_mail(
 def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
     entries = repo.list_entries(ticket.ticket_id)
     first = next((e for e in entries if e.entry_id == event.payload.get("entry_id")), entries[0] if entries else None)
+    # held at creation (even if released since): the `ticket.released` event acknowledges it, once
+    held = ticket.status == Status.QUARANTINED.value or "quarantine" in _extra(ticket)
     reason = acknowledgement_skip_reason(
         str(event.payload.get("channel") or ticket.channel),
         bool(event.payload.get("automatic")),
-        ticket.status,
+        Status.QUARANTINED.value if held else ticket.status,
         first.kind if first else None,
     )
-    if reason:
-        return reason
+    return reason or _acknowledgement_mail(event, ticket, settings, first)
+
+
+def _acknowledgement_mail(
+    event: OutboxEvent, ticket: TicketItem, settings: Settings, first: EntryItem | None
+) -> Planned:
     to, _cc = customer_recipients(ticket, settings, with_cc=False)
     if not to:
         return "the requester has no address we can mail"
@@ -364,6 +376,26 @@ def status_page_url(ticket: TicketItem, settings: Settings, lang: str) -> str | 
         return None
     query = urlencode({"t": signing.sign("status", ticket.ticket_id), "lang": lang})
     return f"{settings.public_base_url}/status/{quote(format_number(int(ticket.number)))}?{query}"
+
+
+def _acknowledgement_on_release(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+    """A quarantined ticket an agent let in gets the acknowledgement it was held back from.
+
+    Whether the held mail was automatic is in the `ticket.created` event, kept for a week: after that,
+    or if it was automatic, no acknowledgement (never answer a machine).
+    """
+    created = mail_log.created_event_payload(ticket.ticket_id)
+    if created is None:
+        return "the ticket's creation event has expired: no acknowledgement on release"
+    entries = repo.list_entries(ticket.ticket_id)
+    first = next((e for e in entries if e.entry_id == created.get("entry_id")), entries[0] if entries else None)
+    reason = acknowledgement_skip_reason(
+        str(created.get("channel") or ticket.channel),
+        bool(created.get("automatic")),
+        ticket.status,
+        first.kind if first else None,
+    )
+    return reason or _acknowledgement_mail(event, ticket, settings, first)
 
 
 def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:

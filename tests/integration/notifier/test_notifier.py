@@ -287,3 +287,20 @@ def test_acknowledgement_links_the_signed_status_page_when_the_public_url_is_set
     query = parse_qs(parts.query)
     assert query["lang"] == ["en"]
     assert signing.verify("status", ticket.ticket_id, query["t"][0])
+
+
+def test_released_quarantined_ticket_gets_one_acknowledgement(mailer: Outbox, lambda_context: Any) -> None:
+    ticket = _web_ticket(channel=Channel.EMAIL, quarantine_reason="spam verdict FAIL")
+    held = _web_ticket(channel=Channel.EMAIL, quarantine_reason="spam verdict FAIL", automatic=True, subject="Auto")
+    tickets.release(ticket.ticket_id, BUDI)  # released before the notifier saw the creation: one ack, not two
+    tickets.release(held.ticket_id, BUDI)
+    records = mailer.take()
+
+    first = _run(mailer, lambda_context, records)
+    again = _run(mailer, lambda_context, records)
+
+    assert first == again == {"batchItemFailures": []}
+    [mail] = sent_mail()
+    assert mail["To"] == "Ani Wijaya <ani@customer.example>"
+    assert mail["Subject"] == f"[LKT-{ticket.number}] Diterima: Tagihan bulan Desember"
+    assert mail["Auto-Submitted"] == "auto-replied"

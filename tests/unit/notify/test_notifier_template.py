@@ -37,8 +37,18 @@ def _stream_record(change: Any = None) -> Any:
         (lambda b: b["dynamodb"]["NewImage"].update(event_type={"S": "ticket.merged"}), False),
         (lambda b: b["dynamodb"]["NewImage"].update(event_type={"S": "entry.added"}), True),
         (lambda b: b["dynamodb"]["NewImage"].update(event_type={"S": "ticket.updated"}), True),
+        (lambda b: b["dynamodb"]["NewImage"].update(event_type={"S": "ticket.released"}), True),
     ],
-    ids=["outbox-insert", "modify", "remove", "ticket-item", "unmailed-event", "entry-added", "ticket-updated"],
+    ids=[
+        "outbox-insert",
+        "modify",
+        "remove",
+        "ticket-item",
+        "unmailed-event",
+        "entry-added",
+        "ticket-updated",
+        "released",
+    ],
 )
 def test_pipe_filter_passes_only_inserted_mailed_events(change: Any, delivered: bool) -> None:
     record = _stream_record(change)
@@ -100,3 +110,11 @@ def test_notifier_policies_name_no_wildcard_action_or_resource() -> None:
         assert "*" not in resources
     ses = next(s for s in statements if s["Action"] == "ses:SendRawEmail")
     assert "identity/${Domain}" in ses["Resource"]["Fn::Sub"][0]
+
+
+def test_pipe_lets_through_exactly_the_event_types_the_notifier_mails() -> None:
+    from loket.services import notify
+
+    [pattern] = _props("NotifierPipe")["SourceParameters"]["FilterCriteria"]["Filters"]
+
+    assert set(json.loads(pattern["Pattern"])["dynamodb"]["NewImage"]["event_type"]["S"]) == set(notify.MAILED_EVENTS)

@@ -110,6 +110,7 @@ def test_requester_that_is_our_own_mailbox_gets_nothing() -> None:
         ("ticket.updated", {"assignee_changed": True}, True),
         ("ticket.updated", {"assignee_changed": False, "fields": ["status"]}, False),
         ("ticket.merged", {"into": "x"}, False),
+        ("ticket.released", {}, True),
     ],
 )
 def test_events_ruled_out_by_their_payload(event_type: str, payload: dict[str, Any], mailed: bool) -> None:
