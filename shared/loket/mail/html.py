@@ -23,6 +23,7 @@ _BLOCK = {
     "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
     "tr", "ul",
 }  # fmt: skip
+_LINE_BLOCKS = {"div", "li", "tr", "dt", "dd", "header", "footer", "section", "article", "aside", "nav", "main"}
 _SKIP = {"script", "style", "head", "title", "template", "noscript", "xml"}
 
 
@@ -38,9 +39,9 @@ class _TextMaker(HTMLParser):
         if tag in _SKIP:
             self.skip += 1
         elif tag == "br":
-            self._newline()
+            self.out.append("\n")
         elif tag in _BLOCK:
-            self._newline()
+            self._break(tag)
             if tag == "li":
                 self.out.append("- ")
             elif tag == "blockquote":
@@ -66,19 +67,24 @@ class _TextMaker(HTMLParser):
                 self.quote = max(0, self.quote - 1)
             elif tag == "pre":
                 self.pre = max(0, self.pre - 1)
-            self._newline()
+            self._break(tag)
 
     def handle_data(self, data: str) -> None:
         if self.skip:
             return
         if not self.pre:
             data = re.sub(r"\s+", " ", data)
-        if self.quote and self.out and self.out[-1].endswith("\n"):
+        if self.quote and data.strip() and (not self.out or self.out[-1].endswith("\n")):
             data = "> " * self.quote + data.lstrip()
         self.out.append(data)
 
-    def _newline(self) -> None:
-        self.out.append("\n")
+    def _break(self, tag: str) -> None:
+        """Paragraph-like blocks stand apart by a blank line; list items, rows and divs by a line break."""
+        wanted = 1 if tag in _LINE_BLOCKS else 2
+        tail = "".join(self.out[-3:])
+        have = len(tail) - len(tail.rstrip("\n")) if tail.strip(" ") else wanted
+        if self.out and wanted > have:
+            self.out.append("\n" * (wanted - have))
 
 
 def to_text(html: str) -> str:

@@ -201,11 +201,17 @@ def header_values(msg: Message, name: str, defects: list[str]) -> list[str]:
             parsed = []
     for i, raw in enumerate(raws):
         value: str | None = None
+        if _SURROGATE.search(raw):
+            # raw 8-bit bytes (RFC 6532 UTF-8, or a legacy charset): the policy would turn them into U+FFFD
+            out.append(_one_line(_decode_words(clean_text(_unfold(raw)))))
+            continue
         if modern and i < len(parsed):
             try:
                 value = str(parsed[i])
             except Exception:
                 value = None
+        if value is not None and "\ufffd" in value and "=?" in raw:
+            value = None  # the policy decoded a word strictly (GB2312 label, GBK text): decode it leniently
         if value is None or "=?" in value:
             value = _decode_words(_unfold(value if value is not None else raw))
         out.append(_one_line(value))

@@ -12,12 +12,12 @@ from typing import Any
 
 import boto3
 import pytest
+
+from functions.inbound_email import app as inbound_app
 from loket import config
 from loket.data import tickets as repo
 from loket.data.models import EntryItem, TicketItem
 from loket.mail import store
-
-from functions.inbound_email import app as inbound_app
 from loket_local.template import resources_of_type
 from tests.conftest import TABLE_NAME, load_event
 

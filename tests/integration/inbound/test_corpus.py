@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from loket.data import keys
 from loket.data import tickets as repo
 from loket.domain.ticket import Actor, Channel
 from loket.services import tickets as service
-
 from tests.integration.inbound.conftest import Deliver, outbox_events, stored_attachment
 from tests.support.mail_corpus import corpus, raw
 

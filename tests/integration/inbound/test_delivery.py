@@ -6,12 +6,12 @@ from typing import Any
 
 import boto3
 import pytest
+
+from functions.inbound_email import app as inbound_app
 from loket import config
 from loket.data import tickets as repo
 from loket.data.tickets import TicketFilter
 from loket.mail.store import RawMailMissing
-
-from functions.inbound_email import app as inbound_app
 from tests.integration.inbound.conftest import (
     MAIL_BUCKET,
     Deliver,

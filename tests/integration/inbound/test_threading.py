@@ -8,7 +8,6 @@ from loket.data.models import TicketItem
 from loket.domain.ticket import Actor, Channel, Status
 from loket.mail.address import reply_address
 from loket.services import tickets as service
-
 from tests.integration.inbound.conftest import SUPPORT, Deliver, make_mail
 
 AGENT = Actor(kind="agent", id="agent-sari", email="sari@loket.example", role="agent")

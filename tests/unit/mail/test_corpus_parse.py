@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from loket.mail.loops import gate_reasons
 from loket.mail.parse import parse_message
-
 from tests.support.mail_corpus import corpus, raw
 
 SUPPORT = "support@loket.example"

@@ -1,0 +1,34 @@
+"""The pure half of threading: candidate Message-IDs in order, and the subject token."""
+
+from __future__ import annotations
+
+from loket.mail import threads
+from loket.mail.parse import ParsedMail
+
+
+def test_reply_candidates_in_reply_to_first_then_references_newest_first() -> None:
+    mail = ParsedMail(in_reply_to=["<c@x>"], references=["a@x", "b@x", "c@x"])
+
+    assert threads.reply_candidates(mail) == ["c@x", "b@x", "a@x"]
+
+
+def test_reply_candidates_drop_own_id_and_duplicates_case_insensitively() -> None:
+    mail = ParsedMail(in_reply_to=["A@X"], references=["a@x", "self@x"])
+
+    assert threads.reply_candidates(mail, "SELF@x") == ["a@x"]
+
+
+def test_reply_candidates_are_bounded() -> None:
+    mail = ParsedMail(references=[f"r{n}@x" for n in range(200)])
+
+    found = threads.reply_candidates(mail)
+
+    assert len(found) == threads.MAX_REFERENCES
+    assert found[0] == "r199@x"
+
+
+def test_subject_number_finds_bracketed_token_only() -> None:
+    assert threads.subject_number("Re: [LKT-1042] Printer") == 1042
+    assert threads.subject_number("RE: AW: [ lkt-7 ] x") == 7
+    assert threads.subject_number("About LKT-1042 without brackets") is None
+    assert threads.subject_number("") is None
