@@ -20,6 +20,7 @@ from loket_local.template import LocalTemplate
 
 REGION = "us-east-1"
 STACK_NAME = "loket-local"
+NAME_SEED = 20261128
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 log = logging.getLogger("local-stack")
@@ -75,9 +76,13 @@ class EmbeddedAws:
         self.endpoint = f"http://{host}:{port}"
 
     def stop(self) -> None:
+        """Stop the server and forget its data: moto's backends are process-wide, the next start begins empty."""
         if self._server is not None:
             self._server.stop()
             self._server = None
+            from moto.moto_api._internal.models import moto_api_backend
+
+            moto_api_backend.reset()
 
     def client(self, service: str) -> Any:
         """A client bound to moto, independent of the process environment (tests change it)."""
@@ -111,6 +116,13 @@ class EmbeddedAws:
         self._create_secret_parameters()
         body = self.template.data_plane(set(get_model_map()))
         cfn = self.client("cloudformation")
+        if cfn.list_stacks(StackStatusFilter=["CREATE_COMPLETE"])["StackSummaries"]:
+            raise RuntimeError("another local stack is running in this process (one at a time: moto is process-wide)")
+        # moto draws the random part of physical names from a seedable generator: the same names on every start,
+        # so handlers that keep names from their first import stay right across restarts and test stacks
+        from moto.moto_api._internal import mock_random
+
+        mock_random.seed(NAME_SEED)
         cfn.create_stack(StackName=STACK_NAME, TemplateBody=json.dumps(body))
         status = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]["StackStatus"]
         if status != "CREATE_COMPLETE":

@@ -59,6 +59,9 @@ def _check_port(host: str, port: int, variable: str) -> int:
     return port
 
 
+_aws_port_of_process = 0
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -89,7 +92,11 @@ class LocalStack:
         s = self.settings
         self.http_port = _check_port(s.host, s.http_port, "LOKET_HTTP_PORT")
         self.smtp_port = _check_port(s.host, s.smtp_port, "LOKET_SMTP_PORT")
-        aws_port = _check_port(s.host, s.aws_port, "LOKET_AWS_PORT") if s.aws_port else 0
+        global _aws_port_of_process
+        if s.aws_port:
+            aws_port = _check_port(s.host, s.aws_port, "LOKET_AWS_PORT")
+        else:  # the same port for every stack this process starts: handlers keep their clients between stacks
+            aws_port = _aws_port_of_process = _aws_port_of_process or _free_port(s.host)
 
         self.template = LocalTemplate(s.template)
         self.store = StateStore(s.state_dir)
