@@ -231,7 +231,7 @@ def _addresses(msg: Message, name: str, defects: list[str]) -> list[tuple[str, s
         good = [(n, a) for n, a in pairs if _looks_like_address(a)]
         if not good:
             # `getaddresses` gives up on some real-world forms; take the first thing shaped like an address
-            match = re.search(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.[^\s<>\"'(),;:@]+", raw)
+            match = re.search(r"[^\s<>\"'(),;:@]{1,64}@[^\s<>\"'(),;:@]{1,190}\.[^\s<>\"'(),;:@]{1,63}", raw)
             if match:
                 good = [("", match.group(0))]
         for display, address in good:
@@ -241,7 +241,7 @@ def _addresses(msg: Message, name: str, defects: list[str]) -> list[tuple[str, s
 
 def _looks_like_address(address: str) -> bool:
     local, at, domain = address.partition("@")
-    return bool(local and at and domain and not re.search(r"[\s<>]", address))
+    return bool(local and at and domain and len(address) <= 254 and not re.search(r"[\s<>]", address))
 
 
 _MSGID = re.compile(r"<([^<>\s]{1,900})>")

@@ -37,6 +37,8 @@ from loket.services import tickets as service
 MAX_TEXT_BYTES = 100_000  # an entry item holds text and HTML; DynamoDB items stop at 400 KB
 MAX_HTML_BYTES = 200_000
 MAX_CC = 20
+MAX_LISTED = 30  # skipped attachments named on the entry; the rest are counted (the item must stay small)
+MAX_NAME = 200
 _MERGE_HOPS = 5
 UNKNOWN_SENDER = "unknown-sender@invalid"
 
@@ -140,7 +142,9 @@ def receive(notice: SesNotice) -> InboundResult:
     if inline:
         details["inline"] = inline
     if skipped:
-        details["skipped_attachments"] = skipped
+        details["skipped_attachments"] = skipped[:MAX_LISTED]
+        if len(skipped) > MAX_LISTED:
+            details["skipped_attachments_total"] = len(skipped)
     if body_notes:
         details["body"] = body_notes
     if mail.defects:
@@ -164,7 +168,7 @@ def receive(notice: SesNotice) -> InboundResult:
                 refs,
                 message_id=message_id,
                 channel=Channel.EMAIL,
-                author_name=mail.from_name,
+                author_name=mail.from_name[:MAX_NAME],
                 extra=extra,
                 automatic=automatic,
             )
@@ -177,7 +181,7 @@ def receive(notice: SesNotice) -> InboundResult:
                     body_text=text,
                     body_html=html,
                     requester_email=sender,
-                    requester_name=mail.from_name,
+                    requester_name=mail.from_name[:MAX_NAME],
                     channel=Channel.EMAIL,
                     cc=_ticket_cc(mail, sender, own),
                     attachments=refs,

@@ -242,3 +242,15 @@ def test_missing_raw_object_raises_so_lambda_retries(mail_env: None, lambda_cont
 
     with pytest.raises(RawMailMissing):
         inbound_app.lambda_handler(event, lambda_context)
+
+
+def test_mail_with_hundreds_of_attachments_stores_the_cap_and_counts_the_rest(deliver: Deliver) -> None:
+    parts = [(f"part{n}.txt", "text/plain", b"x") for n in range(120)]
+
+    delivered = deliver(make_mail(attachments=parts))
+
+    entry = delivered.entries()[0]
+    assert delivered.outcome == "created"
+    assert len(entry.attachments) == 25
+    assert len(entry.extra["mail"]["skipped_attachments"]) == 30
+    assert entry.extra["mail"]["skipped_attachments_total"] == 95
