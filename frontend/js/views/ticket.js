@@ -59,6 +59,11 @@ function customChanges(text, original) {
   return changes;
 }
 
+/** A link to a ticket known by id; its number is filled in once loaded. */
+function ticketRef(id) {
+  return h('a', { class: 'ticket-ref', 'data-id': id, href: `#/tickets/${encodeURIComponent(id)}` }, 'another ticket');
+}
+
 function header(ticket) {
   const facts = [
     ['Requester', person(ticket.requester)],
@@ -74,10 +79,10 @@ function header(ticket) {
   for (const [name, value] of Object.entries(ticket.custom_fields || {})) facts.push([words(name), shown(value)]);
   const related = [];
   if (ticket.merged_into) {
-    related.push(h('p', { class: 'alert info' }, 'Merged into ', h('a', { href: `#/tickets/${encodeURIComponent(ticket.merged_into)}` }, ticket.merged_into), '.'));
+    related.push(h('p', { class: 'alert info' }, 'Merged into ', ticketRef(ticket.merged_into), '.'));
   }
   if (ticket.follow_up_of) {
-    related.push(h('p', { class: 'muted' }, 'Follow-up of ', h('a', { href: `#/tickets/${encodeURIComponent(ticket.follow_up_of)}` }, ticket.follow_up_of), '.'));
+    related.push(h('p', { class: 'muted' }, 'Follow-up of ', ticketRef(ticket.follow_up_of), '.'));
   }
   if (ticket.quarantine) {
     related.push(h('p', { class: 'alert warning' }, `Held in quarantine: ${ticket.quarantine.reason || 'no reason recorded'}.`));
@@ -173,6 +178,17 @@ export async function renderTicket(ctx, view, ref) {
   const editSave = h('button', { type: 'submit', class: 'primary' }, 'Save changes');
   const editForm = h('form', { id: 'edit-form', 'aria-labelledby': 'edit-title' }, editFields, editError, h('div', { class: 'actions' }, editSave));
 
+  /** Related tickets are stored by id: show their number. */
+  async function showNumber(link, id) {
+    try {
+      const { data } = await api.get(ticketPath(id));
+      link.textContent = `${data.number} (${data.subject})`;
+      link.href = `#/tickets/${encodeURIComponent(data.number)}`;
+    } catch {
+      link.textContent = id;
+    }
+  }
+
   async function refresh() {
     const [{ data, etag }, entries, audit] = await Promise.all([
       api.get(ticketPath(ref)),
@@ -182,6 +198,7 @@ export async function renderTicket(ctx, view, ref) {
     ticket = data;
     version = versionOf(etag, data);
     headSlot.replaceChildren(header(ticket));
+    headSlot.querySelectorAll('.ticket-ref').forEach((link) => showNumber(link, link.dataset.id));
     conversation.replaceChildren(...entries.data.items.map(entryView));
     if (!entries.data.items.length) conversation.append(h('li', { class: 'muted' }, 'No messages yet.'));
     auditSlot.replaceChildren(auditTable(audit.data.items));
@@ -252,13 +269,13 @@ export async function renderTicket(ctx, view, ref) {
     });
   });
 
-  function entryForm({ id, title, hint, button, path, extra, done }) {
+  function entryForm({ id, heading, title, hint, button, path, extra, done }) {
     const error = h('div', { class: 'alert error', hidden: true });
     const submit = h('button', { type: 'submit', class: 'primary' }, button);
     const form = h(
       'form',
       { id, class: `card entry-form ${id}`, 'aria-labelledby': `${id}-title` },
-      h('h2', { id: `${id}-title` }, title),
+      h('h2', { id: `${id}-title` }, heading),
       field(title, h('textarea', { id: `${id}-body`, name: 'body', rows: '4', required: true }), hint),
       extra || null,
       error,
@@ -290,6 +307,7 @@ export async function renderTicket(ctx, view, ref) {
 
   const replyForm = entryForm({
     id: 'reply-form',
+    heading: 'Reply to the customer',
     title: 'Public reply',
     hint: 'Mailed to the requester.',
     button: 'Send reply',
@@ -302,6 +320,7 @@ export async function renderTicket(ctx, view, ref) {
   });
   const noteForm = entryForm({
     id: 'note-form',
+    heading: 'Add an internal note',
     title: 'Internal note',
     hint: 'Only agents see notes.',
     button: 'Add note',
@@ -324,9 +343,9 @@ export async function renderTicket(ctx, view, ref) {
     busy(mergeButton, async () => {
       const into = mergeForm.elements.into.value.trim();
       try {
-        await api.post(ticketPath(ticket.id, '/merge'), { into });
-        ctx.flashNext(`${ticket.number} was merged into ${into}.`);
-        ctx.navigate(`#/tickets/${encodeURIComponent(into)}`);
+        const { data } = await api.post(ticketPath(ticket.id, '/merge'), { into });
+        ctx.flashNext(`${ticket.number} was merged into ${data.number}.`);
+        ctx.navigate(`#/tickets/${encodeURIComponent(data.number)}`);
       } catch (err) {
         if (err.status !== 401) showError(mergeError, err, mergeForm);
       }

@@ -1,0 +1,305 @@
+"""The agent console (frontend/) in a real headless Chromium, served by the local stack over real HTTP.
+
+Agents sign in with the local stack's development tokens, as `make run` offers them; every change goes through
+the agent API of the same stack.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import smtplib
+import uuid
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from loket_local.stack import LocalStack
+from tests.e2e.conftest import eventually, http
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def aws_env() -> None:
+    """Replaces the suite's fake-AWS environment for this module: the stack's functions run in this process with
+    their own environment swapped in, and a test changing os.environ meanwhile would pull it from under them."""
+
+
+@pytest.fixture(autouse=True, scope="module")
+def patient_expectations() -> Iterator[None]:
+    """Each click waits on the local stack, which runs one function at a time: allow more than Playwright's 5 s."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is missing: run `make browser` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"the console raised JavaScript errors: {errors}"
+
+
+def token(stack: LocalStack, who: str = "agent") -> str:
+    return stack.issuer.tokens()[who]
+
+
+def unique(word: str) -> str:
+    return f"{word} {uuid.uuid4().hex[:8]}"
+
+
+def create_ticket(stack: LocalStack, subject: str, email: str = "sari@example.com") -> dict[str, Any]:
+    reply = http(
+        stack,
+        "POST",
+        "/v1/tickets",
+        {"subject": subject, "body": "Please help.", "requester": {"email": email, "name": "Sari"}},
+        token=token(stack),
+    )
+    assert reply.status == 201, reply.body
+    return reply.json()
+
+
+def sign_in(page: Page, stack: LocalStack, who: str = "agent", where: str = "#/queue") -> None:
+    page.goto(f"{stack.http_url}/{where}")
+    page.get_by_role("button", name=f"Sign in as development {who}").click()
+    expect(page.locator("#who")).to_contain_text(who)
+
+
+def test_console_signed_out_shows_sign_in_and_a_refused_token_returns_there_with_a_message(
+    local_stack: LocalStack, page: Page
+) -> None:
+    page.goto(f"{local_stack.http_url}/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Sign in to Loket")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+
+    # not a JWT at all: refused in the page
+    page.get_by_label("ID token (JWT)").fill("not-a-token")
+    page.get_by_role("button", name="Sign in with this token").click()
+    expect(page.get_by_role("alert")).to_contain_text("That is not an ID token")
+
+    # a JWT with a forged signature: the API answers 401 and the console goes back to sign-in with the reason
+    header, claims, signature = token(local_stack).split(".")
+    forged = ".".join([header, claims, signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]])
+    page.get_by_label("ID token (JWT)").fill(forged)
+    page.get_by_role("button", name="Sign in with this token").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please sign in again")
+    expect(page.get_by_role("heading", name="Sign in to Loket")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('loket.idToken')") is None
+
+
+def test_console_agent_creates_ticket_finds_it_in_queue_replies_notes_edits_and_sees_audit(
+    local_stack: LocalStack, page: Page, tmp_path: Path
+) -> None:
+    email = f"budi.{uuid.uuid4().hex[:6]}@example.com"
+    subject = unique("Printer on fire")
+    sign_in(page, local_stack)
+    stored = page.evaluate("sessionStorage.getItem('loket.idToken')")
+    assert local_stack.issuer.verify(stored)["email"] == "agent@loket.localhost"
+
+    # create on the customer's behalf; a double click still makes one ticket (one Idempotency-Key per form)
+    page.get_by_role("link", name="New ticket").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Name", exact=True).fill("Budi")
+    page.get_by_label("Subject").fill(subject)
+    page.get_by_label("Message").fill("Hello,\n<b>not bold</b> <script>window.injected = 1</script> help!")
+    page.get_by_role("button", name="Create ticket").dblclick()
+    expect(page.locator(".flash")).to_contain_text("was created")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(subject)
+    listed = http(local_stack, "GET", f"/v1/tickets?requester={email}", token=token(local_stack)).json()["items"]
+    assert [t["subject"] for t in listed] == [subject]
+    number = listed[0]["number"]
+
+    # ticket text is shown as text, never as markup
+    body = page.locator(".entry-customer_message .entry-body")
+    expect(body).to_contain_text("<b>not bold</b> <script>window.injected = 1</script>")
+    expect(page.locator(".entry-body b, .entry-body script")).to_have_count(0)
+    assert page.evaluate("window.injected") is None
+
+    # the queue, filtered by requester through the form, lists it; the subject opens it
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
+    page.get_by_label("Requester email").fill(email)
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"#/queue\?requester="))
+    row = page.locator("#queue-table tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(number)
+    row.get_by_role("link", name=subject).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(number)
+
+    # a public reply that also sets the status, then an internal note
+    page.get_by_role("textbox", name="Public reply").fill("We are sending a technician.")
+    page.get_by_label("and set status").select_option("pending")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator(".flash")).to_contain_text("Your reply was sent")
+    expect(page.locator(".entry-public_reply")).to_contain_text("We are sending a technician.")
+    expect(page.locator(".ticket-head .badges")).to_contain_text("pending")
+
+    page.get_by_role("textbox", name="Internal note").fill("Customer is a VIP, call first.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".flash")).to_contain_text("Your note was added")
+    note = page.locator(".entry-internal_note")
+    expect(note).to_contain_text("Customer is a VIP, call first.")
+    expect(note).to_contain_text("Internal note")
+
+    # field edits go out as PATCH with If-Match
+    page.get_by_label("Priority").select_option("high")
+    page.get_by_label("Tags").fill("vip, printer")
+    page.get_by_label("Custom fields").fill("order_id = A-1001")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".flash")).to_contain_text(f"{number} was saved")
+    expect(page.locator(".ticket-head .badges")).to_contain_text("high")
+    expect(page.locator(".facts")).to_contain_text("A-1001")
+
+    audit = page.locator("#audit-table")
+    for field, new in (("status", "pending"), ("priority", "high"), ("tags", "vip, printer")):
+        expect(audit.locator("tr", has_text=field).filter(has_text=new).first).to_be_visible()
+    saved = http(local_stack, "GET", f"/v1/tickets/{number}", token=token(local_stack)).json()
+    assert (saved["status"], saved["priority"], saved["tags"]) == ("pending", "high", ["vip", "printer"])
+    assert saved["custom_fields"] == {"order_id": "A-1001"}
+
+    shot = tmp_path / "ticket-view.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_console_stale_edit_shows_conflict_message_and_reloads_the_ticket(local_stack: LocalStack, page: Page) -> None:
+    ticket = create_ticket(local_stack, unique("Stale edit"))
+    sign_in(page, local_stack, where=f"#/tickets/{ticket['number']}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(ticket["number"])
+
+    # someone else changes the ticket after this page read it
+    other = http(
+        local_stack,
+        "PATCH",
+        f"/v1/tickets/{ticket['id']}",
+        {"priority": "urgent"},
+        token=token(local_stack, "admin"),
+        headers={"If-Match": f'"{ticket["version"]}"'},
+    )
+    assert other.status == 200, other.body
+
+    page.get_by_label("Status", exact=True).select_option("open")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#edit-form [role=alert]")).to_contain_text("Someone else changed this ticket")
+    expect(page.get_by_label("Priority")).to_have_value("urgent")
+    expect(page.get_by_label("Status", exact=True)).to_have_value("new")
+    assert http(local_stack, "GET", f"/v1/tickets/{ticket['id']}", token=token(local_stack)).json()["status"] == "new"
+
+    # made again on the fresh version, it goes through
+    page.get_by_label("Status", exact=True).select_option("open")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".flash")).to_contain_text("was saved")
+    assert http(local_stack, "GET", f"/v1/tickets/{ticket['id']}", token=token(local_stack)).json()["status"] == "open"
+
+
+def test_console_merge_is_refused_for_an_agent_and_done_by_an_admin(local_stack: LocalStack, page: Page) -> None:
+    source = create_ticket(local_stack, unique("Duplicate"))
+    target = create_ticket(local_stack, unique("Original"))
+
+    sign_in(page, local_stack, where=f"#/tickets/{source['number']}")
+    page.get_by_label("Merge this ticket into").fill(target["number"])
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.locator("#merge-form [role=alert]")).to_contain_text("only an admin may do this")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to Loket")).to_be_visible()
+    page.get_by_role("button", name="Sign in as development admin").click()
+    expect(page.locator("#who")).to_contain_text("admin")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(source["number"])
+    page.get_by_label("Merge this ticket into").fill(target["number"])
+    page.get_by_role("button", name="Merge", exact=True).click()
+
+    expect(page.locator(".flash")).to_contain_text(f"{source['number']} was merged into {target['number']}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(target["number"])
+    expect(page.locator(".entry-system")).to_contain_text(f"{source['number']} was merged into this ticket")
+    merged = http(local_stack, "GET", f"/v1/tickets/{source['id']}", token=token(local_stack)).json()
+    assert merged["merged_into"] == target["id"]
+
+    page.goto(f"{local_stack.http_url}/#/tickets/{source['number']}")
+    expect(page.locator(".ticket-head .alert")).to_contain_text(f"Merged into {target['number']}")
+
+
+def test_console_new_ticket_with_bad_input_shows_the_api_messages_next_to_the_fields(
+    local_stack: LocalStack, page: Page
+) -> None:
+    sign_in(page, local_stack, where="#/new")
+    expect(page.get_by_role("heading", name="New ticket")).to_be_visible()
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Message").fill("Something broke.")
+    page.get_by_role("button", name="Create ticket").click()
+
+    expect(page.locator("form [role=alert]")).to_contain_text("(and 1 more)")
+    email = page.get_by_label("Email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field", has=email).locator(".field-error")).to_contain_text("not a valid email address")
+    expect(page.locator(".field", has=page.get_by_label("Subject")).locator(".field-error")).to_contain_text(
+        "at least 1 character"
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("New ticket")
+
+
+def test_console_quarantine_lists_held_mail_and_release_moves_it_to_the_queue(
+    local_stack: LocalStack, page: Page
+) -> None:
+    subject = unique("Cheap pills")
+    message = EmailMessage()
+    message["From"], message["Subject"] = "promo@spam.example", subject
+    message["To"] = next(r for rule in local_stack.receipt.rules for r in rule.recipients if "@" in r)
+    message["Message-ID"] = make_msgid(domain="spam.example")
+    message["X-Local-Spam-Verdict"] = "FAIL"
+    message.set_content("Buy now.")
+    message.add_alternative("<p>Buy <b>now</b><script>parent.hacked = 1</script></p>", subtype="html")
+    with smtplib.SMTP("127.0.0.1", local_stack.smtp_port, timeout=30) as smtp:
+        smtp.send_message(message)
+    held = eventually(
+        lambda: [
+            t
+            for t in http(
+                local_stack, "GET", "/v1/tickets?status=quarantined&limit=100", token=token(local_stack)
+            ).json()["items"]
+            if t["subject"] == subject
+        ]
+    )[0]
+
+    sign_in(page, local_stack)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Quarantine").click()
+    row = page.locator("#quarantine-table tbody tr", has_text=subject)
+    expect(row).to_contain_text("spam")
+    row.get_by_role("button", name=f"Release {held['number']}").click()
+    expect(page.locator(".flash")).to_contain_text(f"{held['number']} was released into the queue")
+    expect(row).to_have_count(0)
+
+    page.goto(f"{local_stack.http_url}/#/tickets/{held['number']}")
+    expect(page.locator(".ticket-head .badges")).to_contain_text("new")
+    expect(page.locator(".entry-customer_message .entry-body")).to_contain_text("Buy now.")
+    page.get_by_text("Show the original formatting").click()
+    frame = page.locator(".entry-html iframe")
+    expect(frame).to_have_attribute("sandbox", "")
+    expect(page.frame_locator(".entry-html iframe").locator("b")).to_have_text("now")
+    assert page.evaluate("window.hacked") is None
