@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from loket.config import bind_data
 from loket.mail.ses import notice_from_record
 from loket.observability import logger, metrics
