@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from loket.config import bind_data
 from loket.observability import logger, metrics
 from loket.services.notify import process_batch
