@@ -417,17 +417,20 @@ def save_ticket(
     """Save a changed ticket (conditioned on its version) with its audit events and new entries.
 
     `also` saves more tickets in the same transaction (a merge changes two), `items` any other
-    items (audit items of those tickets). Raises VersionConflict
-    when any of them was changed since it was read.
+    items (audit items of those tickets). Raises VersionConflict when any of them was changed
+    since it was read, and DuplicateLookup when a Message-ID is already recorded.
     """
     at = ticket.updated_at
     tickets = [ticket, *also]
     tags_removed = list(tags_removed)
+    lookups = [keys.message_id_pk(m) for m in message_ids]
     try:
         with TransactWrite(connection=_connection()) as tx:
             for t in tickets:
                 index_ticket(t)
                 tx.save(t)
+            for pk in lookups:  # unique: the same mail recorded twice, even at the same moment, fails here
+                tx.save(lookup_item(pk, ticket.ticket_id, at), condition=LookupItem.pk.does_not_exist())
             for item in audit_items(ticket.ticket_id, events, at):
                 tx.save(item)
             for entry in entries:
@@ -436,12 +439,13 @@ def save_ticket(
                 tx.save(tag_item(tag, ticket))
             for tag in tags_removed:
                 tx.delete(tag_item(tag, ticket))
-            for message_id in message_ids:
-                tx.save(lookup_item(keys.message_id_pk(message_id), ticket.ticket_id, at))
             for extra in [*outbox, *items]:
                 tx.save(extra)
     except TransactWriteError as exc:
         reasons = _reasons(exc)[len(tags_removed) :]  # pynamodb sends deletes first, then puts
+        for pk, reason in zip(lookups, reasons[len(tickets) :], strict=False):
+            if reason == "ConditionalCheckFailed":
+                raise DuplicateLookup(pk, find_lookup(pk)) from exc
         for t, reason in zip(tickets, reasons, strict=False):
             if reason == "ConditionalCheckFailed":
                 raise VersionConflict(t.ticket_id, t.version) from exc

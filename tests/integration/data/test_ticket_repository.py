@@ -86,3 +86,16 @@ def test_customer_message_on_closed_ticket_opens_linked_follow_up(aws: None) -> 
     assert result.ticket.number == 2
     assert repo.get_ticket(ticket.ticket_id).status == "closed"
     assert result.entry.body_text == "It is on fire again."
+
+
+def test_same_message_id_added_twice_to_a_ticket_raises_duplicate_and_keeps_one_entry(aws: None) -> None:
+    from loket.domain.ticket import EntryKind
+
+    ticket, _ = svc.create_ticket(_new(channel=Channel.EMAIL, message_id="<first@mail.example>"), CUSTOMER)
+    svc.add_entry(ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>")
+    with pytest.raises(repo.DuplicateLookup) as caught:
+        svc.add_entry(
+            ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>"
+        )
+    assert caught.value.ticket_id == ticket.ticket_id
+    assert len(repo.list_entries(ticket.ticket_id)) == 2
