@@ -310,6 +310,7 @@ class DevEndpoints:
         queues = stack.aws.queues()
         sqs = stack.aws.client("sqs")
         moved = 0
+        function = source.removeprefix("function:") if source.startswith("function:") else None
         while True:
             got = sqs.receive_message(
                 QueueUrl=queues[name],
@@ -321,6 +322,11 @@ class DevEndpoints:
             if not got:
                 break
             for message in got:
+                if function is not None:  # a function's DLQ holds events: invoke the function with them again
+                    stack.invoker.submit(function, json.loads(message["Body"]), f"/_local/ redrive of {name}")
+                    sqs.delete_message(QueueUrl=queues[name], ReceiptHandle=message["ReceiptHandle"])
+                    moved += 1
+                    continue
                 args: dict[str, Any] = {"QueueUrl": queues[source], "MessageBody": message["Body"]}
                 if message.get("MessageAttributes"):
                     args["MessageAttributes"] = message["MessageAttributes"]

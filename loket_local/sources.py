@@ -320,24 +320,47 @@ class StreamPoller(_Worker):
 
 
 class AsyncInvoker:
-    """Asynchronous invocation: queued, and retried twice on error like Lambda (delays scaled down to seconds)."""
+    """Asynchronous invocation: queued, retried like Lambda (the function's MaximumRetryAttempts, default 2; delays
+    scaled down to seconds), and the event handed to `on_failure(function, event, error)` when retries run out
+    (the function's dead-letter queue or on-failure destination)."""
 
-    def __init__(self, runtime: FunctionRuntime, stop: threading.Event, retry_delays: tuple[float, ...] = (1, 2)):
-        self.runtime, self.stop, self.retry_delays = runtime, stop, retry_delays
+    def __init__(
+        self,
+        runtime: FunctionRuntime,
+        stop: threading.Event,
+        retries: dict[str, int] | None = None,
+        on_failure: Callable[[str, Any, str], None] | None = None,
+        delay: float = 1.0,
+    ) -> None:
+        self.runtime, self.stop, self.retries, self.on_failure, self.delay = (
+            runtime,
+            stop,
+            retries or {},
+            on_failure,
+            delay,
+        )
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="async-invoke")
 
     def submit(self, function: str, event: Any, source: str) -> None:
         self.pool.submit(self._run, function, event, source)
 
     def _run(self, function: str, event: Any, source: str) -> None:
-        for attempt, delay in enumerate((0.0, *self.retry_delays)):
-            if delay and self.stop.wait(delay):
+        attempts = 1 + self.retries.get(function, 2)
+        error = ""
+        for attempt in range(attempts):
+            if attempt and self.stop.wait(self.delay * attempt):
                 return
             try:
                 self.runtime.invoke(function, event, source=source)
                 return
-            except FunctionError:
-                log.warning("%s (%s) failed on attempt %d", function, source, attempt + 1)
+            except FunctionError as exc:
+                error = str(exc)
+                log.warning("%s (%s) failed on attempt %d of %d", function, source, attempt + 1, attempts)
+        if self.on_failure is not None:
+            try:
+                self.on_failure(function, event, error)
+            except Exception:
+                log.exception("could not hand the failed event of %s to its dead-letter target", function)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

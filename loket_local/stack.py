@@ -103,6 +103,15 @@ class LocalStack:
         self.fresh = self.store.fresh
         self.aws = EmbeddedAws(self.template, port=aws_port, host=s.host, secrets_store=self.store.read("ssm.json", {}))
         self.aws.start()
+        try:
+            self._start_rest(s)
+        except BaseException:
+            self.stop(save=False)
+            raise
+        self.started_in_s = time.monotonic() - begin
+        return self
+
+    def _start_rest(self, s: LocalSettings) -> None:
         self.aws.provision()
         self.region, self.account = self.aws.region, self.aws.account
 
@@ -118,7 +127,23 @@ class LocalStack:
         self.restored = self.store.load(self.aws)
         self.outbox = Outbox(self.aws, self.store.read("outbox.json", []))
         self.issuer = DevIssuer(s.state_dir)
-        self.invoker = AsyncInvoker(self.runtime, self.stop_event)
+        async_configs = self.template.async_configs()
+        self.invoker = AsyncInvoker(
+            self.runtime,
+            self.stop_event,
+            retries={n: c["retries"] for n, c in async_configs.items()},
+            on_failure=self._async_failed,
+        )
+        self._failure_targets = {
+            n: self.aws.resolve(c["on_failure"]) for n, c in async_configs.items() if c.get("on_failure")
+        }
+        self._failure_targets.update(
+            {
+                n: self.aws.resolve(f.dead_letter)
+                for n, f in functions.items()
+                if f.dead_letter is not None and n not in self._failure_targets
+            }
+        )
         self._find_dlqs()
 
         self._start_sources()
@@ -127,8 +152,6 @@ class LocalStack:
         self._start_gateway()
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
         self._saver.start()
-        self.started_in_s = time.monotonic() - begin
-        return self
 
     @property
     def http_url(self) -> str:
@@ -144,8 +167,26 @@ class LocalStack:
             if "RedrivePolicy" in attrs:
                 target = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
                 self.dlq_sources[target] = logical
+        for function, target in self._failure_targets.items():
+            self.dlq_sources[str(target)] = f"function:{function}"
         self.dlq_sources = {arns[arn]: src for arn, src in self.dlq_sources.items() if arn in arns}
         self.queue_arns = {logical: arn for arn, logical in arns.items()}
+
+    def _async_failed(self, function: str, event: Any, error: str) -> None:
+        """Retries exhausted: the event goes to the function's DLQ (or on-failure destination), as Lambda does."""
+        target = self._failure_targets.get(function)
+        if not target or ":sqs:" not in str(target):
+            log.warning("%s: event dropped after its retries (no dead-letter queue in the template)", function)
+            return
+        self.aws.client("sqs").send_message(
+            QueueUrl=self.aws.queue_url(str(target)),
+            MessageBody=json.dumps(event),
+            MessageAttributes={
+                "ErrorMessage": {"DataType": "String", "StringValue": error[:1000] or "error"},
+                "RequestID": {"DataType": "String", "StringValue": "local"},
+            },
+        )
+        log.warning("%s: event moved to its dead-letter queue after its retries", function)
 
     def _function(self, expr: Any, what: str) -> str | None:
         logical = self.aws.function_for(expr)
@@ -313,7 +354,8 @@ class LocalStack:
         self.store.save(self.aws, self.outbox)
 
     # ------------------------------------------------------------------ stop
-    def stop(self) -> None:
+    def stop(self, save: bool = True) -> None:
+        """Stop everything (servers first, then pollers and schedules), save the state, stop moto."""
         self.stop_event.set()
         if self.smtp is not None:
             self.smtp.stop()
@@ -323,11 +365,14 @@ class LocalStack:
             worker.join()
         if self.scheduler is not None:
             self.scheduler.join()
-        self.invoker.shutdown()
+        invoker = getattr(self, "invoker", None)
+        if invoker is not None:
+            invoker.shutdown()
         if self._saver is not None:
             self._saver.join(timeout=30)
         try:
-            self.save()
+            if save and getattr(self, "outbox", None) is not None:
+                self.save()
         finally:
             self.aws.stop()
 

@@ -82,6 +82,7 @@ class FunctionSpec:
     layer_dirs: tuple[Path, ...]
     environment: dict[str, Any]  # CloudFormation expressions, resolved by the embedded AWS
     function_name: Any  # the FunctionName property (an expression) or None
+    dead_letter: Any = None  # DeadLetterConfig.TargetArn (expression): where failed async events go
 
     @property
     def short_name(self) -> str:
@@ -302,6 +303,7 @@ class LocalTemplate:
                 layer_dirs=tuple(layer_dirs),
                 environment=dict((translated.get("Environment") or {}).get("Variables") or {}),
                 function_name=translated.get("FunctionName"),
+                dead_letter=(translated.get("DeadLetterConfig") or {}).get("TargetArn"),
             )
         return out
 
@@ -379,6 +381,17 @@ class LocalTemplate:
                     maximum_retry_attempts=int(p.get("MaximumRetryAttempts", -1)),
                 )
             )
+        return out
+
+    def async_configs(self) -> dict[str, dict[str, Any]]:
+        """EventInvokeConfig per function (logical id): retry attempts and the on-failure destination."""
+        out = {}
+        for res in self.cfn_resources("AWS::Lambda::EventInvokeConfig").values():
+            p = res.get("Properties") or {}
+            ref = p.get("FunctionName")
+            if isinstance(ref, dict) and "Ref" in ref:
+                on_failure = ((p.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+                out[str(ref["Ref"])] = {"retries": int(p.get("MaximumRetryAttempts", 2)), "on_failure": on_failure}
         return out
 
     def schedules(self) -> list[Schedule]:

@@ -7,6 +7,7 @@ that fails some records and two schedules; the stack knows none of their names.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -38,6 +39,10 @@ def record(stack: LocalStack, record_id: str) -> dict | None:
 
 def dead_letters(stack: LocalStack) -> dict:
     return http(stack, "GET", "/_local/dlq.json").json()
+
+
+def dead_letters_of(stack: LocalStack, source: str) -> tuple[str, dict]:
+    return next((name, q) for name, q in dead_letters(stack).items() if q["source"] == source)
 
 
 def test_public_route_reads_with_template_environment_resolved(stack: LocalStack) -> None:
@@ -80,7 +85,7 @@ def test_queue_consumer_partial_failures_retried_and_poison_lands_in_dlq(stack: 
 
     assert queued.status == 202
     assert queued.json() == {"queued": 3, "by": "agent@loket.localhost"}
-    dlq = eventually(lambda: next((q for q in dead_letters(stack).values() if q["count"]), None))
+    dlq = eventually(lambda: (q := dead_letters_of(stack, "WorkQueue")[1])["count"] and q)
     assert [m["body"] for m in dlq["messages"]] == ['{"id": "job-poison", "mode": "poison"}']
     assert record(stack, "job-ok")["attempts"] == 1
     assert eventually(lambda: record(stack, "job-flaky"))["attempts"] == 2
@@ -88,8 +93,7 @@ def test_queue_consumer_partial_failures_retried_and_poison_lands_in_dlq(stack: 
 
 
 def test_dlq_redrive_sends_messages_back_through_the_consumer(stack: LocalStack) -> None:
-    eventually(lambda: next((name for name, q in dead_letters(stack).items() if q["count"]), None))
-    name = next(name for name, q in dead_letters(stack).items() if q["count"])
+    name = eventually(lambda: (found := dead_letters_of(stack, "WorkQueue"))[1]["count"] and found[0])
 
     moved = http(stack, "POST", f"/_local/dlq/{name}/redrive", headers={"Accept": "application/json"})
 
@@ -109,6 +113,17 @@ def test_schedules_fire_on_time_with_scheduled_time_in_event(stack: LocalStack, 
 
     assert eventually(lambda: record(stack, "tick:aws.events:2026-12-01T02:03:00Z"))["attempts"] == 1
     assert record(stack, "tick:aws.scheduler:2026-12-02T02:00:00Z") is None
+
+
+def test_async_invocation_failing_its_retries_lands_in_function_dlq(stack: LocalStack, clock: ManualClock) -> None:
+    clock.advance(minutes=5)  # past 02:08, when rate(10 minutes) from 01:58 fires the broken function
+
+    name, dlq = eventually(lambda: (found := dead_letters_of(stack, "function:BrokenFunction"))[1]["count"] and found)
+
+    assert name == "BrokenDeadLetters"
+    assert json.loads(dlq["messages"][0]["body"])["time"] == "2026-12-01T02:08:00Z"
+    failures = [i for i in http(stack, "GET", "/_local/invocations.json").json() if i["function"] == "BrokenFunction"]
+    assert len(failures) == 2  # the first attempt and MaximumRetryAttempts: 1
 
 
 def test_schedule_run_at_given_time_delivers_that_time(stack: LocalStack) -> None:

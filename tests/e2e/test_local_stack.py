@@ -175,5 +175,6 @@ def test_dlq_page_lists_each_dead_letter_queue_with_its_source(local_stack: Loca
     queues = http(local_stack, "GET", "/_local/dlq.json").json()
 
     assert queues
-    assert all(q["source"] in local_stack.aws.queues() for q in queues.values())
+    sources = set(local_stack.aws.queues()) | {f"function:{f}" for f in local_stack.runtime.functions}
+    assert all(q["source"] in sources for q in queues.values())
     assert http(local_stack, "GET", "/_local/dlq", headers={"Accept": "text/html"}).status == 200
