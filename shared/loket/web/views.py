@@ -18,8 +18,6 @@ from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
 
 from loket.config import Settings, get_settings
 from loket.domain.errors import TicketNotFound, VersionConflict
@@ -30,8 +28,19 @@ from loket.web.forms import HONEYPOT_FIELD, TOKEN_FIELD, BadBody, FieldError, Fo
 from loket.web.i18n import Translator, negotiate
 
 HTML = "text/html; charset=utf-8"
-# failures of AWS calls: the customer gets the page back with what they typed, and may send it again
-TRANSIENT: tuple[type[Exception], ...] = (BotoCoreError, ClientError, PynamoDBException, VersionConflict)
+
+
+def _transient() -> tuple[type[Exception], ...]:
+    """Failures of AWS calls: the customer gets the page back with what they typed, and may send it again.
+
+    Imported when a request fails, so that `GET /form` does not load botocore and pynamodb.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    return (BotoCoreError, ClientError, PynamoDBException, VersionConflict)
+
+
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 
 
@@ -165,7 +174,7 @@ def submit_form(event: APIGatewayProxyEventV2) -> Response[str]:
         result = web_form.submit(submission, now=now)
     except web_form.RateLimited as exc:
         return rate_limited(t, exc.retry_after)
-    except TRANSIENT as exc:
+    except _transient() as exc:
         logger.warning("ticket not created, form shown again", exc_info=exc)
         return _form_again(t, HTTPStatus.SERVICE_UNAVAILABLE, values, [FieldError("form", "err_try_again")])
     return _html(HTTPStatus.OK, render.thanks_page(t, int(result.ticket.number), result.token))
@@ -388,7 +397,7 @@ def post_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
         result = web_form.reply(ticket, message, uploads, token.nonce, _source_ip(event), now=now)
     except web_form.RateLimited as exc:
         return rate_limited(t, exc.retry_after)
-    except TRANSIENT as exc:
+    except _transient() as exc:
         logger.warning("reply not added, status page shown again", exc_info=exc)
         return again(t, HTTPStatus.SERVICE_UNAVAILABLE, message, [FieldError("form", "err_try_again")])
     if result.follow_up:

@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
-from loket import config
-from loket.web import storage
 from urllib3 import encode_multipart_formdata
 
 from functions.web_form import app as web_form_app
+from loket import config
+from loket.web import storage
 from tests.conftest import load_event
 
 BUCKET = "loket-test-attachments"

@@ -7,11 +7,11 @@ import time
 
 import boto3
 import pytest
+
 from loket import signing
 from loket.data import tickets as repo
 from loket.services.tickets import resolve
 from loket.web.forms import FormToken
-
 from tests.integration.web_form.conftest import BUCKET, GOOD, PNG, Web, status_parts
 
 
@@ -393,3 +393,26 @@ def test_unknown_route_answers_404_page(web: Web) -> None:
 
     assert reply.status == 404
     assert reply.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_form_post_database_failure_answers_503_with_input_kept_and_a_fresh_token(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from tests.support.botocore_hooks import on_dynamodb_call
+
+    token = web.get_form().form_token()
+
+    def fail(model: object, **_: object) -> None:
+        if getattr(model, "name", "") == "TransactWriteItems":
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "TransactWriteItems")
+
+    with on_dynamodb_call(monkeypatch, fail):
+        reply = web.post_form({**GOOD, "lang": "en"}, token=token)
+
+    assert reply.status == 503
+    assert "We could not save this just now." in reply.text
+    assert 'value="Budi Santoso"' in reply.text
+    assert reply.form_token() != token
+    assert _ticket_count() == 0

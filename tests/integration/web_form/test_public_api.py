@@ -6,11 +6,11 @@ import base64
 import json
 
 import pytest
+
 from loket import signing
 from loket.data import tickets as repo
 from loket.domain.errors import TicketNotFound
 from loket.services.tickets import resolve
-
 from tests.conftest import load_event
 from tests.integration.web_form.conftest import PNG, Web, status_parts
 

@@ -6,11 +6,11 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from loket.data import tickets as repo
 from loket.domain.ticket import Actor, AttachmentRef, EntryKind
 from loket.services import tickets
 from loket.services.tickets import resolve
-
 from tests.integration.web_form.conftest import PNG, Web, status_parts
 
 AGENT = Actor(kind="agent", id="agent-1", email="agent@example.com", role="agent")
@@ -284,3 +284,24 @@ def test_status_attachment_wrong_token_answers_404(web: Web) -> None:
     reply = web.attachment(ref, "c" * len(token), entry.entry_id, "0")
 
     assert reply.status == 404
+
+
+def test_status_reply_database_failure_answers_503_keeping_the_text(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    from tests.support.botocore_hooks import on_dynamodb_call
+
+    ref, token = _open(web)
+    form_token = web.status(ref, token).form_token()
+
+    def fail(model: object, **_: object) -> None:
+        if getattr(model, "name", "") == "TransactWriteItems":
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "TransactWriteItems")
+
+    with on_dynamodb_call(monkeypatch, fail):
+        reply = web.reply(ref, token, "Please keep this text", form_token=form_token)
+
+    assert reply.status == 503
+    assert ">Please keep this text</textarea>" in reply.text
+    assert reply.form_token() != form_token  # the used nonce is spent; the page offers a new one
+    assert len(repo.list_entries(resolve(ref).ticket_id, kinds={"customer_message"})) == 1
