@@ -51,6 +51,8 @@ class Settings(BaseModel):
     notify_idempotency_seconds: int = 5 * 24 * 3600
     # agent id (the JWT subject) -> email, for assignment notices: JSON object in AGENT_DIRECTORY
     agent_directory: dict[str, str] = Field(default_factory=dict)
+    # at most this many acknowledgements per requester address per hour (a guard against mail loops)
+    ack_limit_per_hour: int = 5
 
     @property
     def sender_address(self) -> str:
@@ -108,6 +110,7 @@ def get_settings() -> Settings:
         idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
         notify_idempotency_seconds=int(env.get("NOTIFY_IDEMPOTENCY_SECONDS", 5 * 24 * 3600)),
         agent_directory=json.loads(env.get("AGENT_DIRECTORY") or "{}"),
+        ack_limit_per_hour=int(env.get("ACK_LIMIT_PER_HOUR", 5)),
     )
 
 

@@ -24,6 +24,8 @@ through the API or by an agent (the agent speaks to the customer with a public r
 mailed), and not while a ticket is quarantined (the mail is held because it may be spam or forged:
 answering it would confirm the address or mail a victim). When an agent releases a held ticket,
 `ticket.released` sends the acknowledgement instead, once, unless the held mail was automatic.
+A requester gets at most ACK_LIMIT_PER_HOUR acknowledgements an hour (a guard against loops with
+auto-responders that ignore Auto-Submitted).
 Internal notes and customer messages are never mailed. Agents are known by id; their address comes
 from the AGENT_DIRECTORY setting (JSON id -> email); an agent missing there gets no notice, with a
 warning in the log. An agent who assigns a ticket to themself gets no notice. The notice has no
@@ -72,7 +74,7 @@ from pydantic import BaseModel, ConfigDict, Field, Json
 
 from loket import signing
 from loket.config import Settings, get_settings
-from loket.data import mail_log
+from loket.data import limits, mail_log
 from loket.data import tickets as repo
 from loket.data.models import EntryItem, TicketItem
 from loket.domain import clock
@@ -348,6 +350,8 @@ def _acknowledgement_mail(
     to, _cc = customer_recipients(ticket, settings, with_cc=False)
     if not to:
         return "the requester has no address we can mail"
+    if not limits.hit("ack", to[0].address, settings.ack_limit_per_hour, 3600):
+        return "acknowledgement limit for this requester reached (a loop or a flood)"
     lang = _language(ticket, settings)
     values = {
         "subject": outbound.header_text(ticket.subject),

@@ -304,3 +304,22 @@ def test_released_quarantined_ticket_gets_one_acknowledgement(mailer: Outbox, la
     assert mail["To"] == "Ani Wijaya <ani@customer.example>"
     assert mail["Subject"] == f"[LKT-{ticket.number}] Diterima: Tagihan bulan Desember"
     assert mail["Auto-Submitted"] == "auto-replied"
+
+
+def test_acknowledgements_to_one_requester_stop_at_the_hourly_limit(
+    mailer: Outbox, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACK_LIMIT_PER_HOUR", "2")
+    config.reset()
+    for n in range(3):
+        _web_ticket(subject=f"Pertanyaan {n}")
+    _web_ticket(requester_email="joko@customer.example", requester_name="Joko")
+
+    result = _run(mailer, lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    assert sorted(m["To"] for m in sent_mail()) == [
+        "Ani Wijaya <ani@customer.example>",
+        "Ani Wijaya <ani@customer.example>",
+        "Joko <joko@customer.example>",
+    ]
