@@ -72,12 +72,12 @@ def unique(word: str) -> str:
     return f"{word} {uuid.uuid4().hex[:8]}"
 
 
-def create_ticket(stack: LocalStack, subject: str, email: str = "sari@example.com") -> dict[str, Any]:
+def create_ticket(stack: LocalStack, subject: str, email: str = "sari@example.com", **fields: Any) -> dict[str, Any]:
     reply = http(
         stack,
         "POST",
         "/v1/tickets",
-        {"subject": subject, "body": "Please help.", "requester": {"email": email, "name": "Sari"}},
+        {"subject": subject, "body": "Please help.", "requester": {"email": email, "name": "Sari"}, **fields},
         token=token(stack),
     )
     assert reply.status == 201, reply.body
@@ -303,3 +303,42 @@ def test_console_quarantine_lists_held_mail_and_release_moves_it_to_the_queue(
     expect(frame).to_have_attribute("sandbox", "")
     expect(page.frame_locator(".entry-html iframe").locator("b")).to_have_text("now")
     assert page.evaluate("window.hacked") is None
+
+
+def test_console_queue_pages_with_next_cursor_in_the_order_the_api_gives(local_stack: LocalStack, page: Page) -> None:
+    tag = f"batch{uuid.uuid4().hex[:6]}"
+    for priority in ("low", "urgent", "normal"):
+        create_ticket(local_stack, unique(f"Paged {priority}"), priority=priority, tags=[tag])
+    api_order = [
+        t["number"]
+        for t in http(local_stack, "GET", f"/v1/tickets?tag={tag}&limit=100", token=token(local_stack)).json()["items"]
+    ]
+    assert len(api_order) == 3
+
+    sign_in(page, local_stack, where=f"#/queue?tag={tag}&limit=2")
+    rows = page.locator("#queue-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.get_by_label("Per page")).to_have_value("2")
+    page.get_by_role("button", name="Load more").click()
+    expect(rows).to_have_count(3)
+    expect(page.get_by_role("button", name="Load more")).to_be_hidden()
+    assert [rows.nth(i).get_attribute("data-ticket") for i in range(3)] == api_order
+
+
+def test_console_ticket_view_fits_a_phone_and_focus_moves_to_the_heading_then_the_reply(
+    local_stack: LocalStack, browser: Browser
+) -> None:
+    ticket = create_ticket(local_stack, unique("Small screen"))
+    context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in(page, local_stack, where=f"#/tickets/{ticket['number']}")
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text(ticket["number"])
+        expect(heading).to_be_focused()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("textbox", name="Public reply")).to_be_focused()
+    finally:
+        context.close()

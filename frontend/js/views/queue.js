@@ -7,9 +7,17 @@ import { badge, field, h, select, showError, time, words } from '../dom.js';
 export const STATUSES = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'];
 export const PRIORITIES = ['urgent', 'high', 'normal', 'low'];
 const FILTERS = ['status', 'priority', 'group', 'assignee', 'requester', 'tag'];
-const PAGE_SIZE = 25;
+const PAGE_SIZES = ['25', '50', '100'];
+
+/** Page size from the address (?limit=), 1-100, 25 by default. */
+function pageSize(params) {
+  const wanted = Number.parseInt(params.get('limit') || '25', 10);
+  return String(Number.isFinite(wanted) ? Math.min(100, Math.max(1, wanted)) : 25);
+}
 
 function filterForm(params) {
+  const limit = pageSize(params);
+  const sizes = PAGE_SIZES.includes(limit) ? PAGE_SIZES : [limit, ...PAGE_SIZES];
   const text = (name, label, hint, props = {}) =>
     field(label, h('input', { id: `f-${name}`, name, value: params.get(name) || '', ...props }), hint);
   const form = h(
@@ -27,6 +35,7 @@ function filterForm(params) {
     text('assignee', 'Assignee', null, { list: 'assignee-options', placeholder: 'me or an agent id' }),
     text('requester', 'Requester email', null, { type: 'email' }),
     text('tag', 'Tag'),
+    field('Per page', select('limit', sizes.map((n) => [n, n]), limit, { id: 'f-limit' })),
     h('datalist', { id: 'assignee-options' }, h('option', { value: 'me' }, 'me (tickets assigned to you)')),
     h(
       'div',
@@ -42,6 +51,7 @@ function filterForm(params) {
       const value = form.elements[name].value.trim();
       if (value) query.set(name, value);
     }
+    if (form.elements.limit.value !== '25') query.set('limit', form.elements.limit.value);
     window.location.hash = `#/queue${query.size ? `?${query}` : ''}`;
   });
   return form;
@@ -142,7 +152,7 @@ export async function renderQueue(ctx, view, params, { quarantine }) {
   };
 
   async function load() {
-    const { data } = await ctx.api.get('/v1/tickets', { ...query, limit: PAGE_SIZE, cursor });
+    const { data } = await ctx.api.get('/v1/tickets', { ...query, limit: pageSize(params), cursor });
     for (const ticket of data.items) body.append(quarantine ? quarantineRow(ctx, ticket, onReleased) : queueRow(ticket));
     shown += data.items.length;
     cursor = data.next_cursor;
