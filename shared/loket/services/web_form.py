@@ -63,6 +63,7 @@ def status_token(ticket: TicketItem) -> str:
 
 def _metric(name: str) -> None:
     from aws_lambda_powertools.metrics import MetricUnit
+
     from loket.observability import metrics
 
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

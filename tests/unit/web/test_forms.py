@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from urllib3 import encode_multipart_formdata
+
 from loket.web import forms
 from loket.web.forms import BadBody, FormData, FormToken, Limits, Upload
 from loket.web.i18n import Translator
-from urllib3 import encode_multipart_formdata
 
 LIMITS = Limits(max_files=2, max_file_bytes=100, max_total_bytes=150, categories=("general", "billing"))
 GOOD = {"name": "Ayu", "email": "Ayu@Example.COM", "subject": "Hi", "category": "general", "message": "Hello"}
