@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
 import time
 import warnings
 
@@ -20,6 +19,10 @@ def main() -> int:
     logging.getLogger("local-stack").setLevel(logging.INFO)
     warnings.filterwarnings("ignore", module="moto")
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    # Ctrl-C and a polite kill both stop cleanly; installed explicitly because a shell may start us with SIGINT
+    # ignored (a background job), and so that a kill during start-up or the demo data also stops everything
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupt)
     settings = LocalSettings.from_env()
     stack = LocalStack(settings)
     try:
@@ -27,8 +30,8 @@ def main() -> int:
     except PortInUse as exc:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    except KeyboardInterrupt:
+        return 130
     try:
         print_banner(stack)
         if stack.fresh and settings.seed:
@@ -38,8 +41,8 @@ def main() -> int:
                 seed(stack)
             except Exception as exc:  # the stack still runs; say what went wrong and go on
                 print(f"demo data stopped half-way: {type(exc).__name__}: {exc}", flush=True)
-        while not done.wait(0.5):
-            pass
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
@@ -48,6 +51,10 @@ def main() -> int:
         stack.stop()
         print(f"stopped in {time.monotonic() - began:.1f} s; state kept in {settings.state_dir} (make reset wipes it)")
     return 0
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def print_banner(stack: LocalStack) -> None:
