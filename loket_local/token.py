@@ -1,4 +1,4 @@
-"""`make token`: print development tokens for the local gateway (a dev agent and a dev admin)."""
+"""`make token`: print development tokens for the local gateway, one `<who>: <token>` line each."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from loket_local.settings import LocalSettings
 def main() -> None:
     issuer = DevIssuer(LocalSettings.from_env().state_dir)
     for user in DEV_USERS:
-        print(f"# {user.name} <{user.email}> groups={','.join(user.groups)}")
-        print(f"export LOKET_{user.key.upper()}_TOKEN={issuer.token(user)}")
-    print("# the same tokens are on the login page of the running stack: /_local/login")
+        print(f"{user.key}: {issuer.token(user)}")
+    people = "; ".join(f"{u.name} <{u.email}> in group {', '.join(u.groups)}" for u in DEV_USERS)
+    print(f"# valid 30 days, for {people}; the running stack also shows them at /_local/login")
 
 
 if __name__ == "__main__":
