@@ -6,6 +6,9 @@ the agent API of the same stack.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 import shutil
 import smtplib
@@ -15,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -342,3 +346,51 @@ def test_console_ticket_view_fits_a_phone_and_focus_moves_to_the_heading_then_th
         expect(page.get_by_role("textbox", name="Public reply")).to_be_focused()
     finally:
         context.close()
+
+
+def test_console_hosted_ui_sign_in_uses_code_with_pkce_and_keeps_the_id_token(
+    local_stack: LocalStack, page: Page
+) -> None:
+    """Cognito stands in as routes in the browser: the console must send S256 PKCE and trade the code for tokens."""
+    domain = "https://loket-test.auth.example.com"
+    config = {
+        "apiBaseUrl": "",
+        "cognitoDomain": domain.removeprefix("https://"),
+        "clientId": "client-1",
+        "redirectUri": "",
+    }
+    seen: dict[str, Any] = {}
+
+    def authorize(route: Any) -> None:
+        query = parse_qs(urlsplit(route.request.url).query)
+        seen["authorize"] = {k: v[0] for k, v in query.items()}
+        back = f"{seen['authorize']['redirect_uri']}?code=the-code&state={seen['authorize']['state']}"
+        route.fulfill(status=302, headers={"Location": back})
+
+    def token_endpoint(route: Any) -> None:
+        seen["token"] = {k: v[0] for k, v in parse_qs(route.request.post_data or "").items()}
+        route.fulfill(
+            status=200,
+            headers={"Access-Control-Allow-Origin": "*"},
+            content_type="application/json",
+            body=json.dumps({"id_token": token(local_stack, "admin"), "token_type": "Bearer", "expires_in": 3600}),
+        )
+
+    page.route("**/config.json", lambda route: route.fulfill(content_type="application/json", body=json.dumps(config)))
+    page.route(f"{domain}/oauth2/authorize*", authorize)
+    page.route(f"{domain}/oauth2/token", token_endpoint)
+
+    page.goto(f"{local_stack.http_url}/#/quarantine")
+    expect(page.get_by_role("button", name="Sign in as development agent")).to_have_count(0)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    expect(page.get_by_role("heading", name="Quarantine")).to_be_visible()
+    expect(page.locator("#who")).to_contain_text("admin")
+    asked, traded = seen["authorize"], seen["token"]
+    assert (asked["response_type"], asked["client_id"], asked["code_challenge_method"]) == ("code", "client-1", "S256")
+    assert asked["redirect_uri"] == f"{local_stack.http_url}/"
+    assert set(asked["scope"].split()) == {"openid", "email", "profile"}
+    assert traded["grant_type"] == "authorization_code" and traded["code"] == "the-code"
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(traded["code_verifier"].encode()).digest()).rstrip(b"=")
+    assert challenge.decode() == asked["code_challenge"]
+    assert "code=" not in page.url
