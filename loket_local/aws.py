@@ -52,6 +52,7 @@ class EmbeddedAws:
     host: str = "127.0.0.1"
     region: str = REGION
     secrets_store: dict[str, str] = field(default_factory=dict)  # SSM values generated on an earlier start
+    parameters: dict[str, str] = field(default_factory=dict)  # template parameter values for this machine
 
     def __post_init__(self) -> None:
         self._server: Any = None
@@ -123,7 +124,12 @@ class EmbeddedAws:
         from moto.moto_api._internal import mock_random
 
         mock_random.seed(NAME_SEED)
-        cfn.create_stack(StackName=STACK_NAME, TemplateBody=json.dumps(body))
+        known = set(body.get("Parameters") or {})
+        cfn.create_stack(
+            StackName=STACK_NAME,
+            TemplateBody=json.dumps(body),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in self.parameters.items() if k in known],
+        )
         status = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]["StackStatus"]
         if status != "CREATE_COMPLETE":
             raise RuntimeError(f"moto could not build the template's data plane: {status}")
@@ -138,7 +144,8 @@ class EmbeddedAws:
 
     def _create_secret_parameters(self) -> None:
         ssm = self.client("ssm")
-        for name in self.template.secret_parameter_names().values():
+        for parameter, default in self.template.secret_parameter_names().items():
+            name = self.parameters.get(parameter, default)
             value = self.secrets_store.get(name) or secrets.token_urlsafe(32)
             self.secrets_store[name] = value
             ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)

@@ -186,6 +186,10 @@ class Gateway:
             key = name.lower()
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         cookie_header = headers.pop("cookie", None)
+        # what API Gateway adds in front of the function (the local gateway speaks plain HTTP)
+        headers.setdefault("x-forwarded-for", request.remote_addr or "127.0.0.1")
+        headers.setdefault("x-forwarded-port", str(request.environ.get("SERVER_PORT", "")))
+        headers.setdefault("x-forwarded-proto", request.scheme)
         raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
         raw_path, _, raw_query = str(raw_uri).partition("?")
         query: dict[str, str] = {}

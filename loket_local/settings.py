@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from loket_local.template import ROOT
@@ -21,6 +22,8 @@ class LocalSettings:
     aws_port: int = 0  # 0: any free port on loopback
     seed: bool = True
     persist_every_s: float = 5.0
+    # template parameters for this machine, like `sam deploy --parameter-overrides` ("Key=Value Key2=Value2")
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> LocalSettings:
@@ -35,4 +38,10 @@ class LocalSettings:
             smtp_port=int(env.get("LOKET_SMTP_PORT", "2525")),
             aws_port=int(env.get("LOKET_AWS_PORT", "0")),
             seed=env.get("LOKET_SEED", "1") not in ("0", "false", "no"),
+            parameter_overrides=parse_overrides(env.get("LOKET_PARAMETER_OVERRIDES", "")),
         )
+
+
+def parse_overrides(text: str) -> dict[str, str]:
+    pairs = (item.split("=", 1) for item in shlex.split(text) if "=" in item)
+    return {key.strip(): value for key, value in pairs}

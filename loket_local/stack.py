@@ -101,7 +101,18 @@ class LocalStack:
         self.template = LocalTemplate(s.template)
         self.store = StateStore(s.state_dir)
         self.fresh = self.store.fresh
-        self.aws = EmbeddedAws(self.template, port=aws_port, host=s.host, secrets_store=self.store.read("ssm.json", {}))
+        http_url = f"http://{'localhost' if s.host in ('127.0.0.1', '0.0.0.0') else s.host}:{self.http_port}"  # noqa: S104
+        parameters = {
+            k: v.replace("{http_url}", http_url) for k, v in self.template.local_parameter_overrides().items()
+        }
+        parameters.update(s.parameter_overrides)
+        self.aws = EmbeddedAws(
+            self.template,
+            port=aws_port,
+            host=s.host,
+            secrets_store=self.store.read("ssm.json", {}),
+            parameters=parameters,
+        )
         self.aws.start()
         try:
             self._start_rest(s)

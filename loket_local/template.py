@@ -474,6 +474,15 @@ class LocalTemplate:
             )
         return _order_rules(out)
 
+    def local_parameter_overrides(self) -> dict[str, str]:
+        """Parameter values for the local stack the template itself suggests, in its Metadata:
+
+        Metadata: {MakeRun: {ParameterOverrides: {PublicBaseUrl: "{http_url}"}}}
+        ("{http_url}" becomes the local gateway's URL).
+        """
+        local = ((self.sam.get("Metadata") or {}).get("MakeRun") or {}).get("ParameterOverrides") or {}
+        return {str(k): str(v) for k, v in local.items() if k in self.parameters}
+
     def secret_parameter_names(self) -> dict[str, str]:
         """Template parameters that name an SSM parameter the deployer creates: {parameter: SSM name}."""
         out = {}
