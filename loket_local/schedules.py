@@ -26,7 +26,7 @@ log = logging.getLogger("local-stack")
 _MONTHS = {m.upper(): i for i, m in enumerate(calendar.month_abbr) if m}
 _DAYS = {d: i + 1 for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
 _MINUTE = dt.timedelta(minutes=1)
-_MAX_SCAN = 60 * 24 * 3  # minutes looked at in one tick when the clock jumps
+_MAX_SCAN = 60 * 24 * 3  # minutes looked at in one tick at most (the clock jumped: laptop asleep, test clock)
 
 
 class CronField:
@@ -157,8 +157,6 @@ class Trigger:
         assert self.cron is not None
         tz = ZoneInfo(self.schedule.timezone or "UTC")
         t = after.replace(second=0, microsecond=0) + _MINUTE
-        if (upto - t) / _MINUTE > _MAX_SCAN:
-            t = upto.replace(second=0, microsecond=0) - _MAX_SCAN * _MINUTE
         while t <= upto:
             if self.cron.matches(t.astimezone(tz)):
                 yield t
@@ -192,6 +190,7 @@ class Scheduler:
         now = self.clock()
         if now <= self.last:
             return
+        self.last = max(self.last, now - _MAX_SCAN * _MINUTE)  # after a long jump, only the last days count
         for trigger in self.triggers:
             if trigger.schedule.enabled:
                 for t in trigger.due(self.last, now):
