@@ -178,3 +178,17 @@ def test_dlq_page_lists_each_dead_letter_queue_with_its_source(local_stack: Loca
     sources = set(local_stack.aws.queues()) | {f"function:{f}" for f in local_stack.runtime.functions}
     assert all(q["source"] in sources for q in queues.values())
     assert http(local_stack, "GET", "/_local/dlq", headers={"Accept": "text/html"}).status == 200
+
+
+def test_overview_page_lists_every_function_of_the_template(local_stack: LocalStack) -> None:
+    page = http(local_stack, "GET", "/_local/", headers={"Accept": "text/html"})
+
+    assert page.status == 200
+    assert all(name in page.body.decode() for name in local_stack.template.functions())
+
+
+def test_outbox_page_renders_sent_mail_as_html(local_stack: LocalStack) -> None:
+    page = http(local_stack, "GET", "/_local/outbox", headers={"Accept": "text/html"})
+
+    assert page.status == 200
+    assert page.headers["content-type"].startswith("text/html")
