@@ -32,7 +32,7 @@ token: install ## print development tokens for the local gateway
 	$(PY) -m loket_local.token
 
 reset: ## wipe the local stack's saved state
-	rm -rf .local-state
+	rm -rf "$${LOKET_STATE_DIR:-.local-state}"
 
 test: install browser ## run every test (unit, integration on moto, end-to-end, template)
 	$(PY) -m pytest -q
