@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -13,11 +14,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from loket_local.settings import LocalSettings
 from loket_local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# Debian's Chromium (Playwright's own browser download is not used), with its background traffic off
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]  # fmt: skip
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 T = TypeVar("T")
 
@@ -103,3 +108,22 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     stack = start_stack(tmp_path_factory.mktemp("local-state"))
     yield stack
     stack.stop()
+
+
+@pytest.fixture(autouse=True)
+def aws_env() -> None:
+    """Replaces the suite's per-test fake-AWS environment here: the stack runs functions in this process,
+    in background threads too, with their own environment swapped in; a test changing os.environ at its
+    start or end would pull credentials from under a function that is still running."""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from Debian's package (`make browser` installs it; `make test` runs that first)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is missing: run `make browser` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

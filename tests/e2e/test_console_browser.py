@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import re
-import shutil
 import smtplib
 import uuid
 from collections.abc import Iterator
@@ -21,21 +20,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from loket_local.stack import LocalStack
 from tests.e2e.conftest import eventually, http
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def aws_env() -> None:
-    """Replaces the suite's fake-AWS environment for this module: the stack's functions run in this process with
-    their own environment swapped in, and a test changing os.environ meanwhile would pull it from under them."""
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -44,17 +34,6 @@ def patient_expectations() -> Iterator[None]:
     expect.set_options(timeout=20_000)
     yield
     expect.set_options(timeout=5_000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Chromium is missing: run `make browser` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
