@@ -38,8 +38,8 @@ class DevUser:
 
 
 DEV_USERS = (
-    DevUser("agent", "agent@loket.localhost", "Dev Agent", ("agent",)),
-    DevUser("admin", "admin@loket.localhost", "Dev Admin", ("admin",)),
+    DevUser("agent", "agent@example.com", "Dev Agent", ("agent",)),
+    DevUser("admin", "admin@example.com", "Dev Admin", ("admin",)),
 )
 
 

@@ -84,7 +84,7 @@ def test_queue_consumer_partial_failures_retried_and_poison_lands_in_dlq(stack: 
     queued = http(stack, "POST", "/work", {"jobs": jobs}, token=stack.issuer.tokens()["agent"])
 
     assert queued.status == 202
-    assert queued.json() == {"queued": 3, "by": "agent@loket.localhost"}
+    assert queued.json() == {"queued": 3, "by": "agent@example.com"}
     dlq = eventually(lambda: (q := dead_letters_of(stack, "WorkQueue")[1])["count"] and q)
     assert [m["body"] for m in dlq["messages"]] == ['{"id": "job-poison", "mode": "poison"}']
     assert record(stack, "job-ok")["attempts"] == 1

@@ -3,6 +3,7 @@ a real SMTP client to the SMTP port, the outbox and the developer endpoints over
 
 from __future__ import annotations
 
+import json
 import smtplib
 import uuid
 from email.message import EmailMessage
@@ -10,7 +11,9 @@ from email.utils import make_msgid
 
 import pytest
 
+from loket_local.auth import DEV_USERS
 from loket_local.stack import LocalStack
+from loket_local.template import LocalTemplate
 from tests.e2e.conftest import eventually, http
 
 pytestmark = pytest.mark.e2e
@@ -100,6 +103,43 @@ def test_mail_over_smtp_becomes_ticket_and_acknowledgement_reaches_outbox(local_
     assert any("siti@example.org" in to for to in mail["to"])
     assert mail["text"]
     assert dict(mail["headers"])["In-Reply-To"]
+
+
+def test_template_local_agent_directory_names_every_dev_user() -> None:
+    overrides = LocalTemplate().local_parameter_overrides()
+    directory = json.loads(overrides["AgentDirectory"])
+    assert directory == {u.sub: u.email for u in DEV_USERS}
+
+
+def test_assigning_to_the_dev_admin_mails_them_a_notice(local_stack: LocalStack) -> None:
+    # given a ticket, and the admin's address from the template's local AgentDirectory override
+    tokens = local_stack.issuer.tokens()
+    subject = f"Invoice missing {uuid.uuid4().hex[:6]}"
+    body = {"subject": subject, "body": "Where is my invoice?", "requester": {"email": "dewi@example.com"}}
+    ticket = http(local_stack, "POST", "/v1/tickets", body, token=tokens["agent"]).json()
+    admin_id = next(u.sub for u in DEV_USERS if u.email == "admin@example.com")
+    # when the agent assigns it to the admin
+    changed = http(
+        local_stack,
+        "PATCH",
+        f"/v1/tickets/{ticket['id']}",
+        {"assignee": admin_id},
+        token=tokens["agent"],
+        headers={"If-Match": f'"{ticket["version"]}"'},
+    )
+    assert changed.status == 200
+    # then the admin gets an "assigned to you" mail
+    mail = eventually(
+        lambda: next(
+            (
+                m
+                for m in http(local_stack, "GET", "/_local/outbox.json").json()
+                if ticket["number"] in m["subject"] and any("admin@example.com" in to for to in m["to"])
+            ),
+            None,
+        )
+    )
+    assert dict(mail["headers"]).get("Auto-Submitted") == "auto-generated"
 
 
 def test_mail_flagged_as_spam_is_not_an_ordinary_new_ticket(local_stack: LocalStack) -> None:
