@@ -20,6 +20,7 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
     spec = json.loads(openapi_json())
     assert set(spec["paths"]) == {
         "/v1/health",
+        "/v1/agents",
         "/v1/tickets",
         "/v1/tickets/{ticket}",
         "/v1/tickets/{ticket}/conversation",

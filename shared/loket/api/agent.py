@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from loket.api import schemas as s
 from loket.api.auth import actor_from_event, require_admin
 from loket.api.errors import domain_error_response, error_response, validation_error_response
+from loket.config import get_settings
 from loket.data import tickets as repo
 from loket.domain.errors import InvalidRequest, LoketError
 from loket.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
@@ -136,6 +137,14 @@ def health() -> s.Health:
 @app.get("/v1/openapi.json", summary="This API's OpenAPI document", tags=["meta"], include_in_schema=False)
 def openapi_document() -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json())
+
+
+@app.get("/v1/agents", summary="The agents Loket knows (id and email), sorted by email", tags=["agents"])
+def list_agents() -> s.AgentList:
+    _actor()
+    directory = get_settings().agent_directory
+    agents = sorted(directory.items(), key=lambda item: (item[1].lower(), item[0]))
+    return s.AgentList(items=[s.AgentOut(id=agent_id, email=email) for agent_id, email in agents])
 
 
 @app.post(

@@ -222,6 +222,15 @@ class AuditList(BaseModel):
     items: list[AuditOut]
 
 
+class AgentOut(BaseModel):
+    id: str = Field(description="The agent's id (the JWT subject), as tickets store it in `assignee`.")
+    email: str
+
+
+class AgentList(BaseModel):
+    items: list[AgentOut]
+
+
 class Health(BaseModel):
     status: str
     service: str
