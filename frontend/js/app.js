@@ -1,5 +1,6 @@
 // The Loket agent console: boot, sign-in state and the hash router (#/queue, #/tickets/LKT-12, ...).
 
+import { loadAgents } from './agents.js';
 import { createApi } from './api.js';
 import { finishHostedSignIn, forgetToken, hostedSignOutUrl, readToken, tokenProblem, userOf } from './auth.js';
 import { loadConfig } from './config.js';
@@ -17,6 +18,9 @@ const ctx = {
   config: null,
   api: null,
   user: null,
+  agents: new Map(), // agent id -> email (GET /v1/agents), once per sign-in
+  agentsToken: null,
+  agentsLoaded: null,
   flash: null, // {text, kind} shown once by the next view
   navigate(hash) {
     if (window.location.hash === hash) route();
@@ -90,6 +94,10 @@ async function route() {
   }
   ctx.user = token && !problem ? userOf(token) : null;
   renderChrome();
+  if (ctx.user) {
+    await loadAgents(ctx, token);
+    if (readToken() !== token) return; // the API refused the token: signing out has shown the sign-in
+  }
 
   const view = h('div', { class: 'view' });
   main.replaceChildren(view);

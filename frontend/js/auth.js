@@ -45,6 +45,7 @@ export function userOf(token) {
   if (typeof groups === 'string') groups = groups.replace(/[[\]]/g, '').split(/[\s,]+/);
   const role = groups.includes('admin') ? 'admin' : groups.includes('agent') ? 'agent' : '';
   return {
+    id: claims.sub || '',
     name: claims.name || claims.email || claims['cognito:username'] || claims.sub,
     email: claims.email || '',
     role,

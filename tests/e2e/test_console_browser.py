@@ -201,6 +201,27 @@ def test_console_stale_edit_shows_conflict_message_and_reloads_the_ticket(local_
     assert http(local_stack, "GET", f"/v1/tickets/{ticket['id']}", token=token(local_stack)).json()["status"] == "open"
 
 
+def test_console_assignee_is_shown_by_email_and_offered_from_the_agent_directory(
+    local_stack: LocalStack, page: Page
+) -> None:
+    ticket = create_ticket(local_stack, unique("Assign to admin"))
+    admin_id = local_stack.issuer.verify(token(local_stack, "admin"))["sub"]
+    sign_in(page, local_stack, where=f"#/tickets/{ticket['number']}")
+    expect(page.locator(f'#edit-assignee-options option[value="{admin_id}"]')).to_have_text("admin@example.com")
+
+    page.get_by_label("Assignee").fill(admin_id)
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".flash")).to_contain_text(f"{ticket['number']} was saved")
+    facts = page.locator(".facts")
+    expect(facts).to_contain_text("admin@example.com")
+    expect(facts).not_to_contain_text(admin_id)
+    saved = http(local_stack, "GET", f"/v1/tickets/{ticket['id']}", token=token(local_stack)).json()
+    assert saved["assignee"] == admin_id
+
+    page.goto(f"{local_stack.http_url}/#/queue?assignee={admin_id}")
+    expect(page.locator(f'#queue-table tr[data-ticket="{ticket["number"]}"]')).to_contain_text("admin@example.com")
+
+
 def test_console_merge_is_refused_for_an_agent_and_done_by_an_admin(local_stack: LocalStack, page: Page) -> None:
     source = create_ticket(local_stack, unique("Duplicate"))
     target = create_ticket(local_stack, unique("Original"))

@@ -1,6 +1,7 @@
 // Open a ticket on a customer's behalf. One Idempotency-Key per opening of the form: a double click or a
 // retry after a lost answer makes one ticket.
 
+import { agentOptions, assigneeInput } from '../agents.js';
 import { busy, field, h, hideBox, nextId, select, showError } from '../dom.js';
 import { PRIORITIES } from './queue.js';
 
@@ -43,7 +44,12 @@ export async function renderCreate(ctx, view) {
       h('legend', {}, 'Routing'),
       field('Priority', select('priority', PRIORITIES.map((p) => [p, p]), 'normal', { id: 'new-priority' })),
       field('Group', input('group')),
-      field('Assignee', input('assignee'), 'An agent id; leave empty for the routing rules.'),
+      field(
+        'Assignee',
+        input('assignee', { list: 'new-assignee-options', autocomplete: 'off' }),
+        'An agent, me, or an agent id; leave empty for the routing rules.',
+      ),
+      agentOptions(ctx, 'new-assignee-options', [['me', 'me (assign to yourself)']]),
       field('Type', input('type')),
       field('Tags', input('tags'), 'Separated by commas.'),
     ),
@@ -64,7 +70,9 @@ export async function renderCreate(ctx, view) {
         tags: list(value('tags')),
         cc: list(value('cc')),
       };
-      for (const name of ['group', 'assignee', 'type']) if (value(name)) body[name] = value(name);
+      for (const name of ['group', 'type']) if (value(name)) body[name] = value(name);
+      const assignee = assigneeInput(ctx, value('assignee'));
+      if (assignee) body.assignee = assignee;
       try {
         const { data } = await ctx.api.post('/v1/tickets', body, { 'Idempotency-Key': idempotencyKey });
         hideBox(error);

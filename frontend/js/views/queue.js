@@ -1,6 +1,7 @@
 // Queue views: tickets with filters, in the API's order (priority, then age), paged with next_cursor;
 // and the quarantine (held mail) with a Release button.
 
+import { agentName, agentOptions, assigneeInput, assigneeView } from '../agents.js';
 import { ticketPath } from '../api.js';
 import { badge, field, h, select, showError, time, words } from '../dom.js';
 
@@ -15,7 +16,7 @@ function pageSize(params) {
   return String(Number.isFinite(wanted) ? Math.min(100, Math.max(1, wanted)) : 25);
 }
 
-function filterForm(params) {
+function filterForm(ctx, params) {
   const limit = pageSize(params);
   const sizes = PAGE_SIZES.includes(limit) ? PAGE_SIZES : [limit, ...PAGE_SIZES];
   const text = (name, label, hint, props = {}) =>
@@ -32,11 +33,11 @@ function filterForm(params) {
       select('priority', [['', 'Any'], ...PRIORITIES.map((p) => [p, p])], params.get('priority'), { id: 'f-priority' }),
     ),
     text('group', 'Group'),
-    text('assignee', 'Assignee', null, { list: 'assignee-options', placeholder: 'me or an agent id' }),
+    text('assignee', 'Assignee', null, { list: 'assignee-options', placeholder: 'me, an agent or an agent id' }),
     text('requester', 'Requester email', null, { type: 'email' }),
     text('tag', 'Tag'),
     field('Per page', select('limit', sizes.map((n) => [n, n]), limit, { id: 'f-limit' })),
-    h('datalist', { id: 'assignee-options' }, h('option', { value: 'me' }, 'me (tickets assigned to you)')),
+    agentOptions(ctx, 'assignee-options', [['me', 'me (tickets assigned to you)']]),
     h(
       'div',
       { class: 'actions' },
@@ -48,7 +49,8 @@ function filterForm(params) {
     event.preventDefault();
     const query = new URLSearchParams();
     for (const name of FILTERS) {
-      const value = form.elements[name].value.trim();
+      const typed = form.elements[name].value.trim();
+      const value = name === 'assignee' ? assigneeInput(ctx, typed, { keepMe: true }) : typed;
       if (value) query.set(name, value);
     }
     if (form.elements.limit.value !== '25') query.set('limit', form.elements.limit.value);
@@ -57,8 +59,9 @@ function filterForm(params) {
   return form;
 }
 
-function describe(params) {
-  const parts = FILTERS.filter((n) => params.get(n)).map((n) => `${n} ${words(params.get(n))}`);
+function describe(ctx, params) {
+  const shown = (n) => (n === 'assignee' ? agentName(ctx, params.get(n)) : words(params.get(n)));
+  const parts = FILTERS.filter((n) => params.get(n)).map((n) => `${n} ${shown(n)}`);
   return parts.length ? `Tickets with ${parts.join(', ')}` : 'All tickets';
 }
 
@@ -70,7 +73,7 @@ function requester(ticket) {
   return ticket.requester.name ? `${ticket.requester.name} <${ticket.requester.email}>` : ticket.requester.email;
 }
 
-function queueRow(ticket) {
+function queueRow(ctx, ticket) {
   return h(
     'tr',
     { 'data-ticket': ticket.number },
@@ -80,7 +83,7 @@ function queueRow(ticket) {
     h('td', {}, badge('status', ticket.status)),
     h('td', {}, badge('priority', ticket.priority)),
     h('td', {}, ticket.group || '—'),
-    h('td', {}, ticket.assignee || h('span', { class: 'muted' }, 'unassigned')),
+    h('td', {}, assigneeView(ctx, ticket.assignee)),
     h('td', {}, time(ticket.created_at)),
   );
 }
@@ -120,7 +123,7 @@ export async function renderQueue(ctx, view, params, { quarantine }) {
       h('p', { class: 'lead' }, 'Mail held back as spam or unreadable. Release a ticket to put it in the queue.'),
     );
   } else {
-    view.append(filterForm(params));
+    view.append(filterForm(ctx, params));
   }
   const query = quarantine
     ? { status: 'quarantined' }
@@ -133,7 +136,7 @@ export async function renderQueue(ctx, view, params, { quarantine }) {
   const table = h(
     'table',
     { class: 'tickets', id: quarantine ? 'quarantine-table' : 'queue-table' },
-    h('caption', {}, quarantine ? 'Quarantined tickets' : describe(params)),
+    h('caption', {}, quarantine ? 'Quarantined tickets' : describe(ctx, params)),
     h('thead', {}, h('tr', {}, headings.map((text) => h('th', { scope: 'col' }, text)))),
     body,
   );
@@ -153,7 +156,7 @@ export async function renderQueue(ctx, view, params, { quarantine }) {
 
   async function load() {
     const { data } = await ctx.api.get('/v1/tickets', { ...query, limit: pageSize(params), cursor });
-    for (const ticket of data.items) body.append(quarantine ? quarantineRow(ctx, ticket, onReleased) : queueRow(ticket));
+    for (const ticket of data.items) body.append(quarantine ? quarantineRow(ctx, ticket, onReleased) : queueRow(ctx, ticket));
     shown += data.items.length;
     cursor = data.next_cursor;
     more.hidden = !cursor;

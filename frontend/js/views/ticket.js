@@ -1,5 +1,6 @@
 // One ticket: header, conversation, reply and note, field edits (If-Match), audit trail and merge.
 
+import { agentName, agentOptions, assigneeInput, assigneeView } from '../agents.js';
 import { ticketPath } from '../api.js';
 import { badge, busy, field, h, hideBox, select, showError, time, words } from '../dom.js';
 import { PRIORITIES, STATUSES } from './queue.js';
@@ -64,12 +65,12 @@ function ticketRef(id) {
   return h('a', { class: 'ticket-ref', 'data-id': id, href: `#/tickets/${encodeURIComponent(id)}` }, 'another ticket');
 }
 
-function header(ticket) {
+function header(ctx, ticket) {
   const facts = [
     ['Requester', person(ticket.requester)],
     ['Cc', shown(ticket.cc)],
     ['Group', shown(ticket.group)],
-    ['Assignee', ticket.assignee || 'unassigned'],
+    ['Assignee', assigneeView(ctx, ticket.assignee)],
     ['Type', shown(ticket.type)],
     ['Tags', shown(ticket.tags)],
     ['Channel', ticket.channel],
@@ -136,7 +137,7 @@ function entryView(entry) {
   return item;
 }
 
-function auditTable(items) {
+function auditTable(ctx, items) {
   if (!items.length) return h('p', { class: 'muted' }, 'No changes recorded yet.');
   return h(
     'div',
@@ -156,8 +157,8 @@ function auditTable(items) {
             h('td', {}, time(a.at)),
             h('td', {}, a.actor.email || a.actor.id || a.actor.kind),
             h('td', {}, words(a.field)),
-            h('td', {}, shown(a.old)),
-            h('td', {}, shown(a.new)),
+            h('td', {}, a.field === 'assignee' ? shown(agentName(ctx, a.old)) : shown(a.old)),
+            h('td', {}, a.field === 'assignee' ? shown(agentName(ctx, a.new)) : shown(a.new)),
           ),
         ),
       ),
@@ -197,22 +198,27 @@ export async function renderTicket(ctx, view, ref) {
     ]);
     ticket = data;
     version = versionOf(etag, data);
-    headSlot.replaceChildren(header(ticket));
+    headSlot.replaceChildren(header(ctx, ticket));
     headSlot.querySelectorAll('.ticket-ref').forEach((link) => showNumber(link, link.dataset.id));
     conversation.replaceChildren(...entries.data.items.map(entryView));
     if (!entries.data.items.length) conversation.append(h('li', { class: 'muted' }, 'No messages yet.'));
-    auditSlot.replaceChildren(auditTable(audit.data.items));
+    auditSlot.replaceChildren(auditTable(ctx, audit.data.items));
     renderEditFields();
   }
 
   function renderEditFields() {
     const statuses = STATUSES.includes(ticket.status) ? STATUSES : [ticket.status, ...STATUSES];
-    const text = (name, label, value, hint) => field(label, h('input', { id: `edit-${name}`, name, value: value ?? '' }), hint);
+    const text = (name, label, value, hint, props = {}) =>
+      field(label, h('input', { id: `edit-${name}`, name, value: value ?? '', ...props }), hint);
     editFields.replaceChildren(
       field('Status', select('status', statuses.map((s) => [s, words(s)]), ticket.status, { id: 'edit-status' })),
       field('Priority', select('priority', PRIORITIES.map((p) => [p, p]), ticket.priority, { id: 'edit-priority' })),
       text('group', 'Group', ticket.group),
-      text('assignee', 'Assignee', ticket.assignee, 'An agent id; empty means unassigned.'),
+      text('assignee', 'Assignee', ticket.assignee, 'An agent, me, or an agent id; empty means unassigned.', {
+        list: 'edit-assignee-options',
+        autocomplete: 'off',
+      }),
+      agentOptions(ctx, 'edit-assignee-options', [['me', 'me (assign to yourself)']]),
       text('type', 'Type', ticket.type),
       text('tags', 'Tags', (ticket.tags || []).join(', '), 'Separated by commas.'),
       field(
@@ -228,7 +234,7 @@ export async function renderTicket(ctx, view, ref) {
     const out = {};
     for (const name of ['status', 'priority']) if (form[name].value !== ticket[name]) out[name] = form[name].value;
     for (const name of ['group', 'assignee', 'type']) {
-      const value = form[name].value.trim() || null;
+      const value = name === 'assignee' ? assigneeInput(ctx, form[name].value) : form[name].value.trim() || null;
       if (value !== (ticket[name] || null)) out[name] = value;
     }
     const tags = form.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
