@@ -41,6 +41,7 @@ def _env() -> dict[str, str]:
         TABLE_NAME="bench",
         POWERTOOLS_SERVICE_NAME="loket",
         POWERTOOLS_METRICS_NAMESPACE="Loket",
+        POWERTOOLS_METRICS_DISABLED="true",  # no EMF lines in the figures
     )
     return env
 
