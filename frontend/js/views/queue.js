@@ -73,13 +73,20 @@ function requester(ticket) {
   return ticket.requester.name ? `${ticket.requester.name} <${ticket.requester.email}>` : ticket.requester.email;
 }
 
+/** Number, subject and requester: the first cells of every ticket row. */
+function leadingCells(ticket) {
+  return [
+    h('td', {}, ticketLink(ticket, ticket.number)),
+    h('td', { class: 'subject' }, ticketLink(ticket, ticket.subject)),
+    h('td', {}, requester(ticket)),
+  ];
+}
+
 function queueRow(ctx, ticket) {
   return h(
     'tr',
     { 'data-ticket': ticket.number },
-    h('td', {}, ticketLink(ticket, ticket.number)),
-    h('td', { class: 'subject' }, ticketLink(ticket, ticket.subject)),
-    h('td', {}, requester(ticket)),
+    ...leadingCells(ticket),
     h('td', {}, badge('status', ticket.status)),
     h('td', {}, badge('priority', ticket.priority)),
     h('td', {}, ticket.group || '—'),
@@ -106,9 +113,7 @@ function quarantineRow(ctx, ticket, onReleased) {
   return h(
     'tr',
     { 'data-ticket': ticket.number },
-    h('td', {}, ticketLink(ticket, ticket.number)),
-    h('td', { class: 'subject' }, ticketLink(ticket, ticket.subject)),
-    h('td', {}, requester(ticket)),
+    ...leadingCells(ticket),
     h('td', {}, held.reason || '—'),
     h('td', {}, time(ticket.created_at)),
     h('td', {}, releasable ? button : h('span', { class: 'muted' }, 'stays held')),
