@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import typing
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Settings(BaseModel):
@@ -54,64 +55,50 @@ class Settings(BaseModel):
     # at most this many acknowledgements per requester address per hour (a guard against mail loops)
     ack_limit_per_hour: int = 5
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("web_allowed_origins")
+    @classmethod
+    def _origins_without_trailing_slash(cls, value: list[str]) -> list[str]:
+        return [origin.rstrip("/") for origin in value]
+
     @property
     def sender_address(self) -> str:
         return self.mail_from_address or self.support_address
 
 
-_WEB_INTS = (
-    "web_max_attachments",
-    "web_max_attachment_bytes",
-    "web_max_body_bytes",
-    "web_ip_limit",
-    "web_email_limit",
-    "web_reply_limit",
-    "web_rate_window_seconds",
-    "web_min_fill_seconds",
-    "web_max_links",
-    "web_form_max_age_seconds",
-)
+def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    """Each field from the variable of its name in upper case (TABLE_NAME, WEB_IP_LIMIT...).
 
-
-def _web_overrides(env: Mapping[str, str]) -> dict[str, Any]:
-    """Web form settings given in the environment (WEB_IP_LIMIT=...); the rest keep their defaults."""
-    values: dict[str, Any] = {name: int(env[name.upper()]) for name in _WEB_INTS if env.get(name.upper())}
-    if env.get("WEB_CATEGORIES"):
-        values["web_categories"] = [c.strip() for c in env["WEB_CATEGORIES"].split(",") if c.strip()]
+    Lists are comma-separated, mappings are JSON objects, numbers are validated by the model;
+    an empty variable leaves a list, mapping or number at its default.
+    """
+    values: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        raw = env.get(name.upper())
+        if raw is None:
+            continue
+        kind = typing.get_origin(field.annotation) or field.annotation
+        if kind is str:
+            values[name] = raw
+        elif not raw.strip():
+            continue
+        elif kind is list:
+            values[name] = [item.strip() for item in raw.split(",") if item.strip()]
+        elif kind is dict:
+            values[name] = json.loads(raw)
+        else:
+            values[name] = raw
+    values["region"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
     return values
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    env = os.environ
-    return Settings(
-        table_name=env.get("TABLE_NAME", ""),
-        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-        default_group=env.get("DEFAULT_GROUP", "support"),
-        stage=env.get("STAGE", "prod"),
-        public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
-        web_allowed_origins=[o.strip().rstrip("/") for o in env.get("WEB_ALLOWED_ORIGINS", "").split(",") if o.strip()],
-        **_web_overrides(env),
-        signing_secret_param=env.get("SIGNING_SECRET_PARAM", ""),
-        signing_secret=env.get("SIGNING_SECRET", ""),
-        attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
-        support_address=env.get("SUPPORT_ADDRESS", "support@example.com"),
-        mail_bucket=env.get("MAIL_BUCKET", ""),
-        mail_prefix=env.get("MAIL_PREFIX", "inbound/"),
-        mail_max_bytes=int(env.get("MAIL_MAX_BYTES", 40 * 1024 * 1024)),
-        mail_max_attachments=int(env.get("MAIL_MAX_ATTACHMENTS", 25)),
-        mail_max_attachment_bytes=int(env.get("MAIL_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)),
-        mail_sender_burst_limit=int(env.get("MAIL_SENDER_BURST_LIMIT", 10)),
-        mail_sender_burst_window_seconds=int(env.get("MAIL_SENDER_BURST_WINDOW_SECONDS", 600)),
-        mail_from_address=env.get("MAIL_FROM_ADDRESS", ""),
-        mail_from_name=env.get("MAIL_FROM_NAME", "Loket Support"),
-        default_language=env.get("DEFAULT_LANGUAGE", "id"),
-        ses_region=env.get("SES_REGION", ""),
-        idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
-        notify_idempotency_seconds=int(env.get("NOTIFY_IDEMPOTENCY_SECONDS", 5 * 24 * 3600)),
-        agent_directory=json.loads(env.get("AGENT_DIRECTORY") or "{}"),
-        ack_limit_per_hour=int(env.get("ACK_LIMIT_PER_HOUR", 5)),
-    )
+    return Settings(**_from_environment(os.environ))
 
 
 @lru_cache(maxsize=1)
