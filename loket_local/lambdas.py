@@ -1,8 +1,9 @@
 """Running the template's functions in this process, as Lambda would: same handler, same environment.
 
 Environment variables are process-global, so invocations take turns under one lock: the function's resolved
-environment (and only it, plus moto's endpoint and fake credentials) is in place while its handler runs, and
-settings cached by the shared code are forgotten whenever another function takes its turn.
+environment (its template variables, moto's endpoint and fake credentials) is in place while its handler runs,
+with the host's AWS and Powertools variables hidden, and settings cached by the shared code are forgotten whenever
+another function takes its turn. The rest of the process's environment is left alone, because other threads use it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from loket_local.template import ROOT, FunctionSpec
 
 log = logging.getLogger("local-stack")
 
-# kept from the parent environment: what an operating system gives any process
-_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SYSTEMROOT", "VIRTUAL_ENV")
+# host variables hidden from a function unless the stack sets them: they would point it at another account or setup
+_HIDDEN_PREFIXES = ("AWS_", "POWERTOOLS_", "LAMBDA_", "_X_AMZN_", "_HANDLER")
 
 
 class LambdaContext:
@@ -144,20 +145,36 @@ class FunctionRuntime:
 
     @contextmanager
     def _environment(self, logical_id: str) -> Iterator[None]:
-        saved = dict(os.environ)
-        env = {k: v for k, v in saved.items() if k in _KEEP or k.startswith("MOTO_")}
-        env.update(self.base_environment)
-        env.update(self.environments.get(logical_id, {}))
-        os.environ.clear()
-        os.environ.update(env)
+        """The function's variables in place of the host's AWS and template variables, only while its handler runs.
+
+        Only those variables are touched, and afterwards each goes back only if nobody changed it meanwhile: other
+        threads of this process (a test runner setting its own variables) keep using the environment undisturbed.
+        """
+        wanted = {**self.base_environment, **self.environments.get(logical_id, {})}
+        hidden = [k for k in os.environ if k not in wanted and self._configures_functions(k)]
+        saved = {k: os.environ.get(k) for k in [*wanted, *hidden]}
+        for key in hidden:
+            os.environ.pop(key, None)
+        os.environ.update(wanted)
         try:
             if self._current != logical_id:
                 self._current = logical_id
                 self._forget_cached_settings()
             yield
         finally:
-            os.environ.clear()
-            os.environ.update(saved)
+            for key, before in saved.items():
+                if os.environ.get(key) != wanted.get(key):
+                    continue  # changed while the function ran, by it or by another thread: theirs stands
+                if before is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = before
+
+    def _configures_functions(self, key: str) -> bool:
+        """A host variable a function must not see: AWS and Powertools settings, or one the template declares."""
+        if key.startswith(_HIDDEN_PREFIXES):
+            return True
+        return any(key in env for env in self.environments.values())
 
     @staticmethod
     def _forget_cached_settings() -> None:
