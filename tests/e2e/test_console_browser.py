@@ -394,3 +394,34 @@ def test_console_hosted_ui_sign_in_uses_code_with_pkce_and_keeps_the_id_token(
     challenge = base64.urlsafe_b64encode(hashlib.sha256(traded["code_verifier"].encode()).digest()).rstrip(b"=")
     assert challenge.decode() == asked["code_challenge"]
     assert "code=" not in page.url
+
+
+def test_console_opens_a_mailed_attachment_through_a_fresh_download_link(local_stack: LocalStack, page: Page) -> None:
+    subject = unique("Receipt attached")
+    receipt = b"%PDF-1.4\n% receipt 4471\n"
+    message = EmailMessage()
+    message["From"], message["Subject"] = "dewi@example.com", subject
+    message["To"] = next(r for rule in local_stack.receipt.rules for r in rule.recipients if "@" in r)
+    message["Message-ID"] = make_msgid(domain="example.com")
+    message.set_content("The receipt is attached.")
+    message.add_attachment(receipt, maintype="application", subtype="pdf", filename="receipt 4471.pdf")
+    with smtplib.SMTP("127.0.0.1", local_stack.smtp_port, timeout=30) as smtp:
+        smtp.send_message(message)
+    ticket = eventually(
+        lambda: [
+            t
+            for t in http(
+                local_stack, "GET", "/v1/tickets?requester=dewi@example.com&limit=100", token=token(local_stack)
+            ).json()["items"]
+            if t["subject"] == subject
+        ]
+    )[0]
+
+    sign_in(page, local_stack, where=f"#/tickets/{ticket['number']}")
+    attachment = page.locator(".entry-customer_message .attachments li")
+    expect(attachment).to_contain_text("receipt 4471.pdf (application/pdf, 1 KB)")
+    with page.expect_download() as started:
+        attachment.get_by_role("button", name="receipt 4471.pdf").click()
+    download = started.value
+    assert download.suggested_filename == "receipt 4471.pdf"
+    assert Path(download.path()).read_bytes() == receipt

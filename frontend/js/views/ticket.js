@@ -99,7 +99,30 @@ function header(ctx, ticket) {
   );
 }
 
-function entryView(entry) {
+/** Attachments open through a fresh short-lived link from the API on every click (links expire in minutes). */
+function attachmentList(ctx, ref, entry) {
+  const problem = h('p', { class: 'alert error', role: 'alert', hidden: true });
+  const items = entry.attachments.map((a, index) => {
+    const open = h('button', { type: 'button', class: 'link attachment' }, a.filename);
+    open.addEventListener('click', async () => {
+      problem.hidden = true;
+      open.disabled = true;
+      try {
+        const { data } = await ctx.api.get(ticketPath(ref, `/conversation/${encodeURIComponent(entry.id)}/attachments/${index}`));
+        window.location.assign(data.url);
+      } catch (error) {
+        problem.textContent = `Could not open ${a.filename}: ${error.message}`;
+        problem.hidden = false;
+      } finally {
+        open.disabled = false;
+      }
+    });
+    return h('li', {}, open, ` (${a.content_type}, ${Math.ceil(a.size / 1024)} KB)`);
+  });
+  return h('div', {}, h('ul', { class: 'attachments', 'aria-label': 'Attachments' }, items), problem);
+}
+
+function entryView(ctx, ref, entry) {
   const author = entry.author || {};
   const who = author.name || author.email || author.id || words(author.kind) || 'unknown';
   const item = h(
@@ -125,15 +148,7 @@ function entryView(entry) {
     });
     item.append(details);
   }
-  if (entry.attachments?.length) {
-    item.append(
-      h(
-        'ul',
-        { class: 'attachments', 'aria-label': 'Attachments' },
-        entry.attachments.map((a) => h('li', {}, `${a.filename} (${a.content_type}, ${Math.ceil(a.size / 1024)} KB)`)),
-      ),
-    );
-  }
+  if (entry.attachments?.length) item.append(attachmentList(ctx, ref, entry));
   return item;
 }
 
@@ -200,7 +215,7 @@ export async function renderTicket(ctx, view, ref) {
     version = versionOf(etag, data);
     headSlot.replaceChildren(header(ctx, ticket));
     headSlot.querySelectorAll('.ticket-ref').forEach((link) => showNumber(link, link.dataset.id));
-    conversation.replaceChildren(...entries.data.items.map(entryView));
+    conversation.replaceChildren(...entries.data.items.map((entry) => entryView(ctx, ticket.id, entry)));
     if (!entries.data.items.length) conversation.append(h('li', { class: 'muted' }, 'No messages yet.'));
     auditSlot.replaceChildren(auditTable(ctx, audit.data.items));
     renderEditFields();

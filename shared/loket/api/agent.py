@@ -34,6 +34,8 @@ SECURITY_SCHEMES = {"bearer": HTTPBearer(bearerFormat="JWT", description="Cognit
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 TicketRef = Annotated[str, Path(description="Ticket id or number such as LKT-1042", max_length=64)]
+EntryRef = Annotated[str, Path(description="Entry id, from the conversation", max_length=64)]
+AttachmentIndex = Annotated[int, Path(description="Position in the entry's attachments, from 0", ge=0, le=999)]
 
 app = APIGatewayHttpResolver(enable_validation=True)
 
@@ -253,6 +255,22 @@ def list_conversation(ticket: TicketRef) -> s.EntryList:
     _actor()
     found = svc.resolve(ticket)
     return s.EntryList(items=[s.EntryOut.of(e) for e in repo.list_entries(found.ticket_id)])
+
+
+@app.get(
+    "/v1/tickets/<ticket>/conversation/<entry>/attachments/<index>",
+    summary="A short-lived link that downloads one attachment of an entry",
+    tags=["conversation"],
+)
+def attachment_link(ticket: TicketRef, entry: EntryRef, index: AttachmentIndex) -> Response[s.AttachmentLink]:
+    _actor()
+    found = svc.attachment_download(ticket, entry, index)
+    a, url, expires_in = found.attachment, found.url, found.expires_in
+    out = s.AttachmentLink(
+        filename=a.filename, content_type=a.content_type, size=int(a.size), url=url, expires_in=expires_in
+    )
+    # the link is a credential for a while: no cache keeps it
+    return Response(200, content_types.APPLICATION_JSON, out, headers={"Cache-Control": "no-store"})
 
 
 def _entry_response(result: svc.EntryResult) -> Response[s.EntryCreated]:

@@ -15,6 +15,7 @@ from loket.domain import errors
 
 STATUS_OF: dict[type[errors.LoketError], HTTPStatus] = {
     errors.TicketNotFound: HTTPStatus.NOT_FOUND,
+    errors.AttachmentNotFound: HTTPStatus.NOT_FOUND,
     errors.VersionConflict: HTTPStatus.PRECONDITION_FAILED,
     errors.InvalidTransition: HTTPStatus.CONFLICT,
     errors.InvalidRequest: HTTPStatus.BAD_REQUEST,

@@ -164,6 +164,14 @@ class AttachmentOut(BaseModel):
     size: int
 
 
+class AttachmentLink(BaseModel):
+    filename: str
+    content_type: str
+    size: int
+    url: str = Field(description="Downloads the file (never shown inline); works for `expires_in` seconds.")
+    expires_in: int
+
+
 class EntryOut(BaseModel):
     id: str
     kind: EntryKind

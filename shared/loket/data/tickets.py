@@ -155,6 +155,17 @@ def list_entries(ticket_id: str, kinds: set[str] | None = None) -> list[EntryIte
     )
 
 
+def find_entry(ticket_id: str, entry_id: str, kinds: set[str] | None = None) -> EntryItem | None:
+    """One entry of a ticket by its id (one Query on the ticket's partition), or None."""
+    condition = EntryItem.entry_id == entry_id
+    if kinds:
+        condition &= EntryItem.kind.is_in(*kinds)
+    query = EntryItem.query(
+        keys.ticket_pk(ticket_id), EntryItem.sk.startswith("ENTRY#"), filter_condition=condition, consistent_read=True
+    )
+    return next(iter(query), None)
+
+
 def list_audit(ticket_id: str) -> list[AuditItem]:
     return list(AuditItem.query(keys.ticket_pk(ticket_id), AuditItem.sk.startswith("AUDIT#"), consistent_read=True))
 

@@ -50,3 +50,10 @@ class Forbidden(LoketError):
 
 class Unauthorized(LoketError):
     code = "unauthorized"
+
+
+class AttachmentNotFound(LoketError):
+    code = "attachment_not_found"
+
+    def __init__(self, ticket: str, entry_id: str, index: int) -> None:
+        super().__init__(f"ticket {ticket} has no attachment {index} on entry {entry_id}")

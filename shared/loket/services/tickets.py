@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from loket.adapters import attachments as storage
 from loket.data import tickets as repo
 from loket.data.keys import entry_sk, ticket_pk
 from loket.data.models import Attachment, EntryItem, OutboxItem, TicketItem
 from loket.domain import clock
-from loket.domain.errors import InvalidRequest, InvalidTransition, TicketNotFound, VersionConflict
+from loket.domain.errors import AttachmentNotFound, InvalidRequest, InvalidTransition, TicketNotFound, VersionConflict
 from loket.domain.ticket import (
     SYSTEM,
     Action,
@@ -110,6 +111,27 @@ def resolve(ref: str) -> TicketItem:
     if not ref or len(ref) > 64:
         raise TicketNotFound(ref[:64])
     return repo.get_ticket(ref)
+
+
+DOWNLOAD_SECONDS = 300  # how long a download link works; the console asks for a fresh one on every click
+
+
+@dataclass(frozen=True)
+class Download:
+    attachment: Attachment
+    url: str
+    expires_in: int
+
+
+def attachment_download(ref: str, entry_id: str, index: int) -> Download:
+    """A short-lived link that downloads attachment `index` of an entry (any kind: agents see notes too)."""
+    ticket = resolve(ref)
+    entry = repo.find_entry(ticket.ticket_id, entry_id)
+    if entry is None or not 0 <= index < len(entry.attachments):
+        raise AttachmentNotFound(str(ref), entry_id, index)
+    attachment = entry.attachments[index]
+    url = storage.download_url(attachment.key, attachment.filename, DOWNLOAD_SECONDS)
+    return Download(attachment, url, DOWNLOAD_SECONDS)
 
 
 def create_ticket(

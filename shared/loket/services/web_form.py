@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loket import signing
+from loket.adapters import attachments as storage
 from loket.config import get_settings
 from loket.data import limits
 from loket.data import tickets as repo
@@ -22,7 +23,6 @@ from loket.data.models import EntryItem, TicketItem
 from loket.domain.errors import TicketNotFound
 from loket.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.services import tickets
-from loket.web import storage
 from loket.web.forms import TicketForm, Upload, count_links, safe_key_name
 
 PUBLIC_KINDS = frozenset({EntryKind.CUSTOMER_MESSAGE.value, EntryKind.PUBLIC_REPLY.value})
@@ -229,8 +229,8 @@ def reply(
 def attachment_link(ref: str, token: str | None, entry_id: str, index: int) -> str:
     """A short-lived download link for an attachment of a public entry; TicketNotFound otherwise."""
     ticket = open_ticket(ref, token)
-    for entry in repo.list_entries(ticket.ticket_id, kinds=set(PUBLIC_KINDS)):
-        if entry.entry_id == entry_id and entry.kind in PUBLIC_KINDS and 0 <= index < len(entry.attachments):
-            attachment = entry.attachments[index]
-            return storage.download_url(attachment.key, attachment.filename)
-    raise TicketNotFound(ref)
+    entry = repo.find_entry(ticket.ticket_id, entry_id, kinds=set(PUBLIC_KINDS))
+    if entry is None or not 0 <= index < len(entry.attachments):
+        raise TicketNotFound(ref)
+    attachment = entry.attachments[index]
+    return storage.download_url(attachment.key, attachment.filename)

@@ -33,6 +33,7 @@ class Api:
         event_name: str,
         *,
         ticket: str | None = None,
+        path: dict[str, str] | None = None,
         body: Any = _UNSET,
         raw_body: str | None = None,
         query: dict[str, str] | None = None,
@@ -40,12 +41,14 @@ class Api:
         claims: dict[str, Any] | object | None = _UNSET,
     ) -> Reply:
         event = load_event(f"agent_api/{event_name}.json")
-        if ticket is not None:
-            event["pathParameters"] = {"ticket": ticket}
+        params = {**({"ticket": ticket} if ticket is not None else {}), **(path or {})}
+        if params:
+            event["pathParameters"] = {**event.get("pathParameters", {}), **params}
             route = event["routeKey"].split(" ", 1)[1]
-            path = route.replace("{ticket}", ticket)
-            event["rawPath"] = path
-            event["requestContext"]["http"]["path"] = path
+            for name, value in event["pathParameters"].items():
+                route = route.replace(f"{{{name}}}", value)
+            event["rawPath"] = route
+            event["requestContext"]["http"]["path"] = route
         if body is not _UNSET:
             event["body"] = json.dumps(body)
         if raw_body is not None:

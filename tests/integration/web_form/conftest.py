@@ -17,7 +17,7 @@ from urllib3 import encode_multipart_formdata
 
 from functions.web_form import app as web_form_app
 from loket import config
-from loket.web import storage
+from loket.adapters import attachments as storage
 from tests.conftest import load_event
 
 BUCKET = "loket-test-attachments"

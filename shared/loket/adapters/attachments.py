@@ -1,4 +1,4 @@
-"""Attachments of web tickets in the attachments bucket (S3). The only module here that calls AWS directly."""
+"""Attachments in the attachments bucket (S3): web uploads, mail attachments, short-lived download links."""
 
 from __future__ import annotations
 
