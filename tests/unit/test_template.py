@@ -69,3 +69,21 @@ def test_agent_api_routes_in_template_match_the_code(template: LocalTemplate) ->
     assert in_template == in_code
     public = {r.route_key for r in template.routes() if r.function == "AgentApiFunction" and r.authorizer is None}
     assert public == PUBLIC_AGENT_ROUTES
+
+
+@pytest.mark.parametrize("function", ["AgentApiFunction", "WebFormFunction"])
+def test_functions_that_sign_download_links_may_read_every_attachment_prefix(
+    template: LocalTemplate, function: str
+) -> None:
+    """A presigned link works only if the signer may read the object: the status page shows mailed attachments
+    of customer messages too, the console any attachment."""
+    from loket.adapters.attachments import PREFIXES
+
+    statements = template.sam_resources("AWS::Serverless::Function")[function]["Properties"]["Policies"][0]["Statement"]
+    readable = set()
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if "s3:GetObject" in actions:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            readable |= {r["Fn::Sub"] for r in resources if isinstance(r, dict) and "Fn::Sub" in r}
+    assert readable >= {f"${{AttachmentsBucket.Arn}}/{prefix}*" for prefix in PREFIXES.values()}

@@ -7,6 +7,9 @@ from typing import Any
 
 from loket.config import get_settings
 
+# where each channel keeps its files in the bucket; the functions that sign download links may read them all
+PREFIXES = {"web": "web/", "mail": "inbound/"}
+
 
 @lru_cache(maxsize=1)
 def _client() -> Any:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
 
+from loket.adapters.attachments import PREFIXES
 from loket.config import get_settings
 from loket.data import keys, limits
 from loket.data import tickets as repo
@@ -114,7 +115,7 @@ def receive(notice: SesNotice) -> InboundResult:
     else:
         thread_hint = {}
 
-    prefix = f"inbound/{store.safe_key_part(notice.ses_message_id or message_id)}"
+    prefix = f"{PREFIXES['mail']}{store.safe_key_part(notice.ses_message_id or message_id)}"
     refs, inline, skipped = _store_attachments(mail, prefix, keep=not notice.virus_failed)
     text, html, body_notes = _bounded_bodies(mail)
     stripped = False

@@ -118,7 +118,7 @@ def submit(sub: Submission, now: float | None = None) -> Submitted:
     _limit("web-email", form.email, settings.web_email_limit, window, moment)
     signals = spam_signals(form, sub.rendered_at, moment)
     seed = client_key or secrets.token_hex(16)
-    prefix = f"web/{hashlib.sha256(seed.encode()).hexdigest()[:32]}"
+    prefix = f"{storage.PREFIXES['web']}{hashlib.sha256(seed.encode()).hexdigest()[:32]}"
     attachments = _store(prefix, form.attachments)
     extra: dict[str, Any] = {
         "lang": sub.lang,
@@ -210,7 +210,7 @@ def reply(
     _limit("web-reply-ip", source_ip or "unknown", settings.web_reply_limit, window, moment)
     if not limits.hit("web-reply-once", nonce, 1, settings.web_form_max_age_seconds, now=moment):
         return Replied(ticket, status_token(ticket), duplicate=True)
-    prefix = f"web/{ticket.ticket_id}/{hashlib.sha256(nonce.encode()).hexdigest()[:16]}"
+    prefix = f"{storage.PREFIXES['web']}{ticket.ticket_id}/{hashlib.sha256(nonce.encode()).hexdigest()[:16]}"
     attachments = _store(prefix, uploads)
     actor = Actor(kind="customer", id=ticket.requester_email, email=ticket.requester_email)
     result = tickets.add_entry(
