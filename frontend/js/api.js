@@ -14,7 +14,7 @@ export function ticketPath(ref, tail = '') {
 }
 
 export function createApi({ baseUrl, token, onUnauthorized }) {
-  async function request(method, path, { body, query, headers = {} } = {}) {
+  async function request(method, path, { body, raw, query, headers = {} } = {}) {
     let url = `${baseUrl}${path}`;
     if (query) {
       const entries = Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== '');
@@ -26,6 +26,9 @@ export function createApi({ baseUrl, token, onUnauthorized }) {
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
+    } else if (raw !== undefined) {
+      init.headers['Content-Type'] = 'application/octet-stream';
+      init.body = raw;
     }
     let response;
     try {
@@ -56,5 +59,11 @@ export function createApi({ baseUrl, token, onUnauthorized }) {
     get: (path, query) => request('GET', path, { query }),
     post: (path, body, headers) => request('POST', path, { body, headers }),
     patch: (path, body, headers) => request('PATCH', path, { body, headers }),
+    /** A file for a reply or note: its bytes as the body; answers the key to name in `attachments`. */
+    upload: (file) =>
+      request('POST', '/v1/uploads', {
+        raw: file,
+        query: { filename: file.name, content_type: file.type || 'application/octet-stream' },
+      }),
   };
 }

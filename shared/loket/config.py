@@ -34,6 +34,11 @@ class Settings(BaseModel):
     signing_secret_param: str = ""
     signing_secret: str = ""
     attachments_bucket: str = ""
+    # agents' files for replies and notes (POST /v1/uploads): a raw upload stays under Lambda's 6 MB request
+    # payload once base64-encoded; one entry's files stay under SES's 10 MB message once mailed
+    agent_upload_max_bytes: int = 4 * 1024 * 1024
+    agent_entry_max_bytes: int = 6 * 1024 * 1024
+    agent_entry_max_files: int = 5
     support_address: str = "support@example.com"
     # inbound mail: where the SES S3 action puts raw mail, and the caps applied while reading it
     mail_bucket: str = ""

@@ -425,3 +425,42 @@ def test_console_opens_a_mailed_attachment_through_a_fresh_download_link(local_s
     download = started.value
     assert download.suggested_filename == "receipt 4471.pdf"
     assert Path(download.path()).read_bytes() == receipt
+
+
+def test_console_reply_with_files_mails_them_and_a_too_large_file_is_refused_with_the_apis_message(
+    local_stack: LocalStack, page: Page
+) -> None:
+    ticket = create_ticket(local_stack, unique("Need the manual"), email="wayan@example.com")
+    manual = b"%PDF-1.4\n% printer manual\n"
+    sign_in(page, local_stack, where=f"#/tickets/{ticket['number']}")
+    reply = page.locator("#reply-form")
+
+    reply.get_by_role("textbox", name="Public reply").fill("Too big to send.")
+    reply.get_by_label("Attach files").set_input_files(
+        [{"name": "scan.tiff", "mimeType": "image/tiff", "buffer": b"\0" * (4 * 1024 * 1024 + 1)}]
+    )
+    reply.get_by_role("button", name="Send reply").click()
+    expect(reply.locator(".alert.error")).to_contain_text("a file may be at most 4 MB")
+    expect(page.locator(".entry-public_reply")).to_have_count(0)
+
+    reply.get_by_role("textbox", name="Public reply").fill("The manual is attached.")
+    reply.get_by_label("Attach files").set_input_files(
+        [{"name": "printer manual.pdf", "mimeType": "application/pdf", "buffer": manual}]
+    )
+    reply.get_by_role("button", name="Send reply").click()
+    expect(page.locator(".flash")).to_contain_text("Your reply was sent")
+    expect(page.locator(".entry-public_reply .attachments")).to_contain_text("printer manual.pdf (application/pdf")
+
+    mail = eventually(
+        lambda: next(
+            (
+                m
+                for m in http(local_stack, "GET", "/_local/outbox.json").json()
+                if ticket["number"] in m["subject"] and m["attachments"]
+            ),
+            None,
+        )
+    )
+    assert mail["to"] == ["Sari <wayan@example.com>"]
+    assert mail["attachments"] == [{"filename": "printer manual.pdf", "content_type": "application/pdf",
+                                    "size": len(manual)}]  # fmt: skip

@@ -25,6 +25,7 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/tickets/{ticket}",
         "/v1/tickets/{ticket}/conversation",
         "/v1/tickets/{ticket}/conversation/{entry}/attachments/{index}",
+        "/v1/uploads",
         "/v1/tickets/{ticket}/replies",
         "/v1/tickets/{ticket}/notes",
         "/v1/tickets/{ticket}/audit",

@@ -298,6 +298,7 @@ export async function renderTicket(ctx, view, ref) {
       { id, class: `card entry-form ${id}`, 'aria-labelledby': `${id}-title` },
       h('h2', { id: `${id}-title` }, heading),
       field(title, h('textarea', { id: `${id}-body`, name: 'body', rows: '4', required: true }), hint),
+      field('Attach files', h('input', { id: `${id}-files`, name: 'files', type: 'file', multiple: true }), 'Up to 5 files, 4 MB each, 6 MB together.'),
       extra || null,
       error,
       h('div', { class: 'actions' }, submit),
@@ -313,6 +314,8 @@ export async function renderTicket(ctx, view, ref) {
         }
         if (form.elements.status?.value) body.status = form.elements.status.value;
         try {
+          const files = [...form.elements.files.files];
+          if (files.length) body.attachments = (await Promise.all(files.map((file) => api.upload(file)))).map((u) => u.data.key);
           await api.post(ticketPath(ticket.id, path), body);
           form.reset();
           hideBox(error);

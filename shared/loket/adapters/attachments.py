@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from loket.config import get_settings
 
 # where each channel keeps its files in the bucket; the functions that sign download links may read them all
-PREFIXES = {"web": "web/", "mail": "inbound/"}
+PREFIXES = {"web": "web/", "mail": "inbound/", "agent": "agent/"}
+MAX_FILENAME = 150
+_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+def clean_filename(name: str) -> str:
+    """A file name as people see it: the last path part, no control characters, bounded."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # old browsers send the whole path
+    name = name.replace("%22", '"').replace("%0A", " ").replace("%0D", " ")
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _CONTROL).strip()
+    return name[:MAX_FILENAME] or "attachment"
+
+
+def key_name(filename: str) -> str:
+    """A file name fit for an S3 key: ASCII letters, digits, dot, dash, underscore."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)).strip("._")
+    return cleaned[:80] or "attachment"
 
 
 @lru_cache(maxsize=1)
@@ -25,13 +45,52 @@ def reset() -> None:
     _client.cache_clear()
 
 
-def put(key: str, data: bytes, content_type: str) -> None:
+def put(key: str, data: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
+    """Store a file; `metadata` values must be ASCII (S3 user metadata), so callers percent-encode names."""
     _client().put_object(
         Bucket=get_settings().attachments_bucket,
         Key=key,
         Body=data,
         ContentType=content_type or "application/octet-stream",
+        Metadata=metadata or {},
     )
+
+
+@dataclass(frozen=True)
+class Stored:
+    key: str
+    size: int
+    content_type: str
+    metadata: dict[str, str]
+
+
+def head(key: str) -> Stored | None:
+    """What the bucket holds under `key`, or None when nothing is there."""
+    from botocore.exceptions import ClientError
+
+    try:
+        found = _client().head_object(Bucket=get_settings().attachments_bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return Stored(key, int(found["ContentLength"]), str(found.get("ContentType", "")), dict(found.get("Metadata", {})))
+
+
+class Missing(Exception):
+    """Nothing is stored under the key."""
+
+
+def read(key: str) -> bytes:
+    from botocore.exceptions import ClientError
+
+    try:
+        body: bytes = _client().get_object(Bucket=get_settings().attachments_bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise Missing(key) from exc
+        raise
+    return body
 
 
 def download_url(key: str, filename: str, expires_seconds: int = 300) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from loket.domain.errors import InvalidRequest, LoketError
 from loket.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
 from loket.observability import logger, metrics
 from loket.services import tickets as svc
+from loket.services import uploads
 
 TITLE = "Loket agent API"
 VERSION = "1.0.0"
@@ -283,10 +285,34 @@ def _entry_response(result: svc.EntryResult) -> Response[s.EntryCreated]:
     )
 
 
+@app.post(
+    "/v1/uploads",
+    summary="Upload a file to attach to a reply or note: the raw bytes are the request body (at most 4 MB)",
+    tags=["conversation"],
+)
+def create_upload(
+    filename: Annotated[str, Query(min_length=1, max_length=300, description="The file's name as mailed")],
+    content_type: Annotated[
+        str, Query(max_length=200, pattern=r"^[\w.+-]+/[\w.+-]+$", description="The file's media type")
+    ] = "application/octet-stream",
+) -> Response[s.UploadOut]:
+    actor = _actor()
+    event = app.current_event
+    raw = event.body or ""
+    try:
+        data = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode("utf-8")
+    except ValueError:
+        raise InvalidRequest("the body is marked base64 but is not") from None
+    ref = uploads.upload(data, filename, content_type, actor)
+    out = s.UploadOut(key=ref.key, filename=ref.filename, content_type=ref.content_type, size=ref.size)
+    return Response(201, content_types.APPLICATION_JSON, out)
+
+
 @app.post("/v1/tickets/<ticket>/replies", summary="Add a public reply (mailed to the requester)", tags=["conversation"])
 def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated]:
     actor = _actor()
-    result = svc.add_entry(ticket, EntryKind.PUBLIC_REPLY, actor, body.body, channel=Channel.API)
+    files = uploads.for_entry(body.attachments, actor)
+    result = svc.add_entry(ticket, EntryKind.PUBLIC_REPLY, actor, body.body, attachments=files, channel=Channel.API)
     if body.status is not None and body.status.value != result.ticket.status:
         updated = svc.update_ticket(
             result.ticket.ticket_id, int(result.ticket.version), {"status": body.status.value}, actor
@@ -300,7 +326,8 @@ def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated
 )
 def add_note(ticket: TicketRef, body: s.NoteCreate) -> Response[s.EntryCreated]:
     actor = _actor()
-    return _entry_response(svc.add_entry(ticket, EntryKind.INTERNAL_NOTE, actor, body.body))
+    files = uploads.for_entry(body.attachments, actor)
+    return _entry_response(svc.add_entry(ticket, EntryKind.INTERNAL_NOTE, actor, body.body, attachments=files))
 
 
 @app.get("/v1/tickets/<ticket>/audit", summary="Every change: who, what, old, new, when", tags=["tickets"])

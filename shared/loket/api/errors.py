@@ -19,6 +19,7 @@ STATUS_OF: dict[type[errors.LoketError], HTTPStatus] = {
     errors.VersionConflict: HTTPStatus.PRECONDITION_FAILED,
     errors.InvalidTransition: HTTPStatus.CONFLICT,
     errors.InvalidRequest: HTTPStatus.BAD_REQUEST,
+    errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.Forbidden: HTTPStatus.FORBIDDEN,
     errors.Unauthorized: HTTPStatus.UNAUTHORIZED,
 }

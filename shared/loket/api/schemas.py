@@ -80,13 +80,31 @@ class TicketPatch(_Input):
     _custom = field_validator("custom_fields")(lambda v: v if v is None else _check_custom_fields(v))
 
 
+UploadKey = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+Attachments = Annotated[
+    list[UploadKey],
+    Field(
+        max_length=20, description="Keys from POST /v1/uploads: files of yours to attach (at most 5, 6 MB together)."
+    ),
+]
+
+
 class ReplyCreate(_Input):
     body: Body
     status: Status | None = Field(default=None, description="Optionally set the status in the same step.")
+    attachments: Attachments = []
 
 
 class NoteCreate(_Input):
     body: Body
+    attachments: Attachments = []
+
+
+class UploadOut(BaseModel):
+    key: str = Field(description="Name this in `attachments` of a reply or note.")
+    filename: str
+    content_type: str
+    size: int
 
 
 class MergeRequest(_Input):

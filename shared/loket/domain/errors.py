@@ -57,3 +57,7 @@ class AttachmentNotFound(LoketError):
 
     def __init__(self, ticket: str, entry_id: str, index: int) -> None:
         super().__init__(f"ticket {ticket} has no attachment {index} on entry {entry_id}")
+
+
+class PayloadTooLarge(LoketError):
+    code = "payload_too_large"

@@ -110,6 +110,13 @@ class Mailbox:
     name: str = ""
 
 
+@dataclass(frozen=True)
+class File:
+    filename: str
+    content_type: str
+    data: bytes
+
+
 @dataclass
 class Outgoing:
     """Everything one notification mail needs; `build` turns it into MIME."""
@@ -128,6 +135,7 @@ class Outgoing:
     references: list[str] = field(default_factory=list)
     auto_submitted: str | None = None
     language: str = "id"
+    files: list[File] = field(default_factory=list)
 
     @property
     def destinations(self) -> list[str]:
@@ -141,7 +149,7 @@ def _mailbox(box: Mailbox) -> Address:
 
 
 def build(out: Outgoing) -> EmailMessage:
-    """The MIME message: text/plain, plus text/html when `html` is given (already sanitised)."""
+    """The MIME message: text/plain, plus text/html when `html` is given (already sanitised), plus `files`."""
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = _mailbox(out.sender)
     msg["To"] = [_mailbox(m) for m in out.to]
@@ -163,5 +171,11 @@ def build(out: Outgoing) -> EmailMessage:
     msg.set_content(out.text, charset="utf-8")
     if out.html:
         msg.add_alternative(out.html, subtype="html", charset="utf-8")
+    for file in out.files:
+        maintype, _, subtype = file.content_type.partition("/")
+        if not (maintype and subtype) or maintype == "multipart":
+            maintype, subtype = "application", "octet-stream"
+        # the name goes in RFC 2231 form when it needs to; a file name never becomes a header of its own
+        msg.add_attachment(file.data, maintype=maintype, subtype=subtype, filename=header_text(file.filename, 150))
     msg["Content-Language"] = out.language  # after the content: set_content() drops Content-* headers
     return msg

@@ -425,7 +425,22 @@ def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: Settings) ->
     html = _reply_html(entry)
     auto = outbound.AUTO_GENERATED if event.payload.get("automatic") else None
     thread = [e.message_id for e in entries[:position]]
-    return _customer_mail(event, ticket, settings, "reply", values, to, cc, thread, sender_name, auto, html), entry
+    out = _customer_mail(event, ticket, settings, "reply", values, to, cc, thread, sender_name, auto, html)
+    out.files = _files_of(entry)
+    return out, entry
+
+
+def _files_of(entry: EntryItem) -> list[outbound.File]:
+    """The files the agent attached; one deleted from the bucket since is left out (the reply still goes)."""
+    from loket.adapters import attachments as storage
+
+    files = []
+    for a in entry.attachments or []:
+        try:
+            files.append(outbound.File(a.filename, a.content_type, storage.read(a.key)))
+        except storage.Missing:
+            logger.warning("attachment missing from the bucket, mailed without it", extra={"key": a.key})
+    return files
 
 
 def _reply_html(entry: EntryItem) -> str | None:

@@ -23,7 +23,7 @@ from loket.data.models import EntryItem, TicketItem
 from loket.domain.errors import TicketNotFound
 from loket.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.services import tickets
-from loket.web.forms import TicketForm, Upload, count_links, safe_key_name
+from loket.web.forms import TicketForm, Upload, count_links
 
 PUBLIC_KINDS = frozenset({EntryKind.CUSTOMER_MESSAGE.value, EntryKind.PUBLIC_REPLY.value})
 SPAM_TAG = "possible-spam"
@@ -95,7 +95,7 @@ def spam_signals(form: TicketForm, rendered_at: int | None, now: float) -> list[
 def _store(prefix: str, uploads: list[Upload]) -> list[AttachmentRef]:
     refs = []
     for index, upload in enumerate(uploads):
-        key = f"{prefix}/{index}-{safe_key_name(upload.filename)}"
+        key = f"{prefix}/{index}-{storage.key_name(upload.filename)}"
         storage.put(key, upload.data, upload.content_type)
         refs.append(AttachmentRef(key, upload.filename, upload.content_type, upload.size))
     return refs

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from loket import signing
+from loket.adapters.attachments import clean_filename
 
 HONEYPOT_FIELD = "website"  # a field name bots like to fill
 TOKEN_FIELD = "form_token"
@@ -23,7 +24,6 @@ MAX_NAME = 100
 MAX_EMAIL = 254
 MAX_SUBJECT = 200
 MAX_MESSAGE = 20_000
-MAX_FILENAME = 150
 
 # what customers may attach: documents, images, logs and archives; nothing a browser would run
 ALLOWED_EXTENSIONS = (
@@ -132,7 +132,7 @@ def _parse_multipart(body: bytes, content_type: str) -> FormData:
         if filename is not None:
             if filename == "" and not raw:
                 continue  # an empty file input: the browser sends a part with no name and no bytes
-            upload = Upload(_clean_filename(filename), part.get_content_type(), raw)
+            upload = Upload(clean_filename(filename), part.get_content_type(), raw)
             data.files.setdefault(name, []).append(upload)
             continue
         try:
@@ -140,20 +140,6 @@ def _parse_multipart(body: bytes, content_type: str) -> FormData:
         except UnicodeDecodeError as exc:
             raise BadBody(f"field {name} is not UTF-8") from exc
     return data
-
-
-def _clean_filename(name: str) -> str:
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # old browsers send the whole path
-    name = name.replace("%22", '"').replace("%0A", " ").replace("%0D", " ")
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in _CONTROL).strip()
-    return name[:MAX_FILENAME] or "attachment"
-
-
-def safe_key_name(filename: str) -> str:
-    """A file name fit for an S3 key: ASCII letters, digits, dot, dash, underscore."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)).strip("._")
-    return cleaned[:80] or "attachment"
 
 
 # --- cleaning and validation --------------------------------------------------------------------

@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
 
 from functions.agent_api import app as agent_api
+from loket import config
+from loket.adapters import attachments as storage
 from tests.conftest import load_event
 from tests.support.botocore_hooks import on_dynamodb_call
 
@@ -36,6 +39,7 @@ class Api:
         path: dict[str, str] | None = None,
         body: Any = _UNSET,
         raw_body: str | None = None,
+        base64_body: bool | None = None,
         query: dict[str, str] | None = None,
         headers: dict[str, str | None] | None = None,
         claims: dict[str, Any] | object | None = _UNSET,
@@ -53,6 +57,8 @@ class Api:
             event["body"] = json.dumps(body)
         if raw_body is not None:
             event["body"] = raw_body
+        if base64_body is not None:
+            event["isBase64Encoded"] = base64_body
         if query is not None:
             event["queryStringParameters"] = query
             event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
@@ -101,6 +107,20 @@ def dynamo_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoC
     with on_dynamodb_call(monkeypatch, recorder.record):
         yield recorder
     assert "Scan" not in recorder.calls, "a Scan ran: every access must be a GetItem or a Query"
+
+
+ATTACHMENTS_BUCKET = "loket-test-attachments"
+
+
+@pytest.fixture
+def bucket(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The attachments bucket in moto, named in the settings."""
+    boto3.client("s3").create_bucket(Bucket=ATTACHMENTS_BUCKET)
+    monkeypatch.setenv("ATTACHMENTS_BUCKET", ATTACHMENTS_BUCKET)
+    config.reset()
+    storage.reset()
+    yield ATTACHMENTS_BUCKET
+    storage.reset()
 
 
 @pytest.fixture

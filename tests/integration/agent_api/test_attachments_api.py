@@ -3,34 +3,20 @@ link that downloads the stored file (customer messages, replies and internal not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 import requests
 
-from loket import config
 from loket.adapters import attachments as storage
 from loket.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.services import tickets as svc
 from tests.integration.agent_api.conftest import AGENT, Api
 
-BUCKET = "loket-test-attachments"
 PDF = b"%PDF-1.4 the invoice\n"
 CUSTOMER = Actor(kind="customer", id="rina@example.com", email="rina@example.com")
 AGENT_ACTOR = Actor(kind="agent", id="agent-1", email="agent@example.com")
-
-
-@pytest.fixture
-def bucket(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    monkeypatch.setenv("ATTACHMENTS_BUCKET", BUCKET)
-    config.reset()
-    storage.reset()
-    yield BUCKET
-    storage.reset()
 
 
 def ticket_with_attachment(name: str = "invoice 12.pdf", data: bytes = PDF) -> tuple[str, str]:

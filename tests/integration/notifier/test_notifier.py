@@ -12,9 +12,10 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from functions.notifier.app import lambda_handler
 from loket import config, signing
+from loket.adapters import attachments as storage
 from loket.data import keys
 from loket.data import tickets as repo
-from loket.domain.ticket import Actor, Channel, EntryKind
+from loket.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.mail.address import ticket_number_from
 from loket.services import notify, tickets
 from loket.services.tickets import NewTicket
@@ -323,3 +324,52 @@ def test_acknowledgements_to_one_requester_stop_at_the_hourly_limit(
         "Ani Wijaya <ani@customer.example>",
         "Joko <joko@customer.example>",
     ]
+
+
+@pytest.fixture
+def attachments_bucket(mailer: Outbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    boto3.client("s3").create_bucket(Bucket="loket-test-attachments")
+    monkeypatch.setenv("ATTACHMENTS_BUCKET", "loket-test-attachments")
+    config.reset()
+    storage.reset()
+    yield
+    storage.reset()
+
+
+def test_the_files_of_a_public_reply_go_out_attached(
+    mailer: Outbox, attachments_bucket: None, lambda_context: Any
+) -> None:
+    ticket = _web_ticket()
+    storage.put("agent/u1/panduan.pdf", b"%PDF-1.4 panduan", "application/pdf")
+    storage.put("agent/u2/harga.csv", b"produk;harga\nkopi;25.000\n", "text/csv")
+    files = [
+        AttachmentRef("agent/u1/panduan.pdf", "panduan reset sandi.pdf", "application/pdf", 16),
+        AttachmentRef("agent/u2/harga.csv", "daftar harga é.csv", "text/csv", 25),
+    ]
+    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Panduan terlampir.", attachments=files)
+
+    _run(mailer, lambda_context)
+
+    _ack, mail = sent_mail()
+    assert mail.get_content_type() == "multipart/mixed"
+    assert mail.get_body(("plain",)).get_content().startswith("Panduan terlampir.")  # type: ignore[union-attr]
+    parts = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in mail.iter_attachments()]
+    assert parts == [
+        ("panduan reset sandi.pdf", "application/pdf", b"%PDF-1.4 panduan"),
+        ("daftar harga é.csv", "text/csv", b"produk;harga\nkopi;25.000\n"),
+    ]
+
+
+def test_a_reply_whose_file_is_gone_from_the_bucket_still_goes_without_it(
+    mailer: Outbox, attachments_bucket: None, lambda_context: Any
+) -> None:
+    ticket = _web_ticket()
+    gone = AttachmentRef("agent/u9/deleted.pdf", "deleted.pdf", "application/pdf", 10)
+    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Terlampir.", attachments=[gone])
+
+    result = _run(mailer, lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    _ack, mail = sent_mail()
+    assert list(mail.iter_attachments()) == []
+    assert mail.get_body(("plain",)).get_content().startswith("Terlampir.")  # type: ignore[union-attr]

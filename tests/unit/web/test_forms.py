@@ -7,6 +7,7 @@ import time
 import pytest
 from urllib3 import encode_multipart_formdata
 
+from loket.adapters import attachments
 from loket.web import forms
 from loket.web.forms import BadBody, FormData, FormToken, Limits, Upload
 from loket.web.i18n import Translator
@@ -145,9 +146,9 @@ def test_count_links_counts_urls_and_www() -> None:
     assert forms.count_links("see https://a.example and www.b.example", "http://c.example/x") == 3
 
 
-def test_safe_key_name_keeps_only_plain_characters() -> None:
-    assert forms.safe_key_name("résumé (final)/../../x.pdf") == "resume_final_._._x.pdf"
-    assert forms.safe_key_name("...") == "attachment"
+def test_key_name_keeps_only_plain_characters() -> None:
+    assert attachments.key_name("résumé (final)/../../x.pdf") == "resume_final_._._x.pdf"
+    assert attachments.key_name("...") == "attachment"
 
 
 # --- the form token ------------------------------------------------------------------------------
