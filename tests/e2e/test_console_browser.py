@@ -427,7 +427,7 @@ def test_console_opens_a_mailed_attachment_through_a_fresh_download_link(local_s
     assert Path(download.path()).read_bytes() == receipt
 
 
-def test_console_reply_with_files_mails_them_and_a_too_large_file_is_refused_with_the_apis_message(
+def test_console_reply_with_files_mails_them_and_a_too_large_file_is_refused_before_it_is_sent(
     local_stack: LocalStack, page: Page
 ) -> None:
     ticket = create_ticket(local_stack, unique("Need the manual"), email="wayan@example.com")
@@ -440,7 +440,7 @@ def test_console_reply_with_files_mails_them_and_a_too_large_file_is_refused_wit
         [{"name": "scan.tiff", "mimeType": "image/tiff", "buffer": b"\0" * (4 * 1024 * 1024 + 1)}]
     )
     reply.get_by_role("button", name="Send reply").click()
-    expect(reply.locator(".alert.error")).to_contain_text("a file may be at most 4 MB")
+    expect(reply.locator(".alert.error")).to_contain_text("scan.tiff is larger than 4 MB")
     expect(page.locator(".entry-public_reply")).to_have_count(0)
 
     reply.get_by_role("textbox", name="Public reply").fill("The manual is attached.")

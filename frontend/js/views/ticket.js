@@ -16,6 +16,8 @@ const CONFLICT =
   'Someone else changed this ticket since you opened it, so your change was not saved. ' +
   'The ticket now shows their version: check it and make your change again if it is still needed.';
 
+const MAX_UPLOAD_BYTES = 4 * 1024 * 1024; // the agent API's upload cap (AGENT_UPLOAD_MAX_BYTES)
+
 function versionOf(etag, ticket) {
   const match = /(\d+)/.exec(etag || '');
   return match ? Number(match[1]) : ticket.version;
@@ -315,6 +317,12 @@ export async function renderTicket(ctx, view, ref) {
         if (form.elements.status?.value) body.status = form.elements.status.value;
         try {
           const files = [...form.elements.files.files];
+          // bigger bodies never reach the API (Lambda's 6 MB request limit answers a bare 413)
+          const tooBig = files.find((file) => file.size > MAX_UPLOAD_BYTES);
+          if (tooBig) {
+            showError(error, { message: `${tooBig.name} is larger than 4 MB: files up to 4 MB can be attached.` }, form);
+            return;
+          }
           if (files.length) body.attachments = (await Promise.all(files.map((file) => api.upload(file)))).map((u) => u.data.key);
           await api.post(ticketPath(ticket.id, path), body);
           form.reset();
