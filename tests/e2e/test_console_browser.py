@@ -464,3 +464,14 @@ def test_console_reply_with_files_mails_them_and_a_too_large_file_is_refused_bef
     assert mail["to"] == ["Sari <wayan@example.com>"]
     assert mail["attachments"] == [{"filename": "printer manual.pdf", "content_type": "application/pdf",
                                     "size": len(manual)}]  # fmt: skip
+
+
+def test_swagger_ui_renders_the_api_document_offline(local_stack: LocalStack, page: Page) -> None:
+    external: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(local_stack.http_url) else external.append(r.url))
+
+    page.goto(f"{local_stack.http_url}/v1/docs")
+
+    expect(page.locator(".swagger-ui .title")).to_contain_text("Loket agent API")
+    expect(page.locator(".opblock-summary-path", has_text="/v1/uploads")).to_have_count(1)
+    assert [u for u in external if not u.startswith(("data:", "blob:"))] == []
