@@ -6,7 +6,14 @@ module-scoped stack of test_local_stack.py.
 
 from __future__ import annotations
 
+import os
+import signal
+import smtplib
 import socket
+import subprocess
+import sys
+import threading
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -14,7 +21,7 @@ import pytest
 
 from loket_local.settings import LocalSettings
 from loket_local.stack import LocalStack, PortInUse
-from tests.e2e.conftest import eventually, http, start_stack
+from tests.e2e.conftest import ROOT, eventually, http, start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -68,3 +75,52 @@ def test_port_in_use_names_the_port_and_its_variable(tmp_path: Path) -> None:
 
     assert str(port) in str(error.value)
     assert "LOKET_HTTP_PORT" in str(error.value)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_make_run_entry_point_serves_then_ctrl_c_stops_it_cleanly_and_frees_its_ports(tmp_path: Path) -> None:
+    """`python -m loket_local` (what `make run` starts) as its own process: ready banner, real HTTP, then SIGINT."""
+    http_port, smtp_port = _free_port(), _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_"))},
+        "PYTHONUNBUFFERED": "1",
+        "LOKET_HTTP_PORT": str(http_port),
+        "LOKET_SMTP_PORT": str(smtp_port),
+        "LOKET_STATE_DIR": str(tmp_path / "state"),
+        "LOKET_SEED": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loket_local"], cwd=ROOT, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        eventually(lambda: any("Ctrl-C stops everything." in line for line in lines), timeout=120)
+        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/v1/health", timeout=30) as response:
+            assert response.status == 200
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
+            assert smtp.noop()[0] == 250
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0, "".join(lines)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(10)
+
+    output = "".join(lines)
+    assert f"console      http://localhost:{http_port}/" in output
+    assert "stopping (saving state)..." in output and "stopped in" in output
+    assert "Traceback" not in output
+    assert any((tmp_path / "state").iterdir()), "no state was saved on the way out"
+    for port in (http_port, smtp_port):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))  # free again: nothing left listening
