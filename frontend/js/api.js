@@ -21,7 +21,7 @@ export function createApi({ baseUrl, token, onUnauthorized }) {
       if (entries.length) url += `?${new URLSearchParams(entries)}`;
     }
     const init = { method, headers: { Accept: 'application/json', ...headers } };
-    const bearer = token();
+    const bearer = await token();
     if (bearer) init.headers.Authorization = `Bearer ${bearer}`;
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';

@@ -2,7 +2,7 @@
 
 import { loadAgents } from './agents.js';
 import { createApi } from './api.js';
-import { finishHostedSignIn, forgetToken, hostedSignOutUrl, readToken, tokenProblem, userOf } from './auth.js';
+import { finishHostedSignIn, forgetToken, freshToken, hostedSignOutUrl, readToken, tokenProblem, userOf } from './auth.js';
 import { loadConfig } from './config.js';
 import { h } from './dom.js';
 import { renderCreate } from './views/create.js';
@@ -86,7 +86,7 @@ function signOutClicked() {
 
 async function route() {
   const { parts, params } = parseHash();
-  const token = readToken();
+  const token = await freshToken(ctx.config);
   const problem = token ? tokenProblem(token) : '';
   if (problem) {
     forgetToken();
@@ -132,7 +132,7 @@ async function boot() {
   }
   ctx.api = createApi({
     baseUrl: ctx.config.apiBaseUrl,
-    token: readToken,
+    token: () => freshToken(ctx.config),
     onUnauthorized: (error) =>
       ctx.signOut(`Please sign in again: the API did not accept your sign-in (${error.message}).`),
   });

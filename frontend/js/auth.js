@@ -3,7 +3,10 @@
 // development issuer of the local stack, or pasted.
 
 const TOKEN_KEY = 'loket.idToken';
+const REFRESH_KEY = 'loket.refreshToken';
 const PKCE_KEY = 'loket.pkce';
+// an ID token this close to expiry is renewed before it is sent (Cognito's last one hour)
+const RENEW_BEFORE_MS = 2 * 60 * 1000;
 
 export function readToken() {
   return sessionStorage.getItem(TOKEN_KEY);
@@ -15,6 +18,7 @@ export function saveToken(token) {
 
 export function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(REFRESH_KEY);
 }
 
 function fromBase64Url(text) {
@@ -131,7 +135,45 @@ export async function finishHostedSignIn(config) {
     throw new Error(`Sign-in failed: ${data.error_description || data.error || `HTTP ${response.status}`}`);
   }
   saveToken(data.id_token);
+  if (typeof data.refresh_token === 'string') sessionStorage.setItem(REFRESH_KEY, data.refresh_token);
   return true;
+}
+
+let renewing = null; // one renewal at a time, shared by the requests that wait on it
+
+/**
+ * The ID token to send: renewed first with the Hosted UI's refresh token when it is about to expire, so an
+ * agent is not sent back to sign-in (and does not lose a half-written reply) every hour. When renewal fails
+ * the current token is kept; the API's 401 then signs the agent out as before.
+ */
+export async function freshToken(config) {
+  const token = readToken();
+  const refresh = sessionStorage.getItem(REFRESH_KEY);
+  const expiresAt = userOf(token)?.expiresAt;
+  if (!config?.hostedUi || !refresh || !expiresAt || expiresAt.getTime() - Date.now() > RENEW_BEFORE_MS) return token;
+  renewing ??= renew(config, refresh).finally(() => {
+    renewing = null;
+  });
+  return renewing;
+}
+
+async function renew(config, refresh) {
+  try {
+    const response = await fetch(new URL('/oauth2/token', cognitoBase(config)), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: config.clientId, refresh_token: refresh }),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (response.ok && typeof data.id_token === 'string') {
+      saveToken(data.id_token);
+    } else {
+      sessionStorage.removeItem(REFRESH_KEY); // revoked or expired: no point asking again
+    }
+  } catch {
+    // offline for a moment: keep both and try again on the next request
+  }
+  return readToken();
 }
 
 /** Where to go to end the Hosted UI session too (null when not using it). */

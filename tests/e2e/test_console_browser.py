@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from loket_local.auth import DEV_USERS
 from loket_local.stack import LocalStack
 from tests.e2e.conftest import eventually, http
 
@@ -394,6 +395,76 @@ def test_console_hosted_ui_sign_in_uses_code_with_pkce_and_keeps_the_id_token(
     challenge = base64.urlsafe_b64encode(hashlib.sha256(traded["code_verifier"].encode()).digest()).rstrip(b"=")
     assert challenge.decode() == asked["code_challenge"]
     assert "code=" not in page.url
+
+
+class HostedUi:
+    """Cognito's Hosted UI and token endpoint as routes in the browser, with the ID tokens the test chooses."""
+
+    DOMAIN = "https://loket-test.auth.example.com"
+
+    def __init__(self, page: Page, stack: LocalStack, first_token: str, renewed: str | None) -> None:
+        self.grants: list[dict[str, str]] = []
+        self.first_token, self.renewed = first_token, renewed
+        config = {"apiBaseUrl": "", "cognitoDomain": self.DOMAIN.removeprefix("https://"), "clientId": "client-1",
+                  "redirectUri": ""}  # fmt: skip
+        page.route("**/config.json", lambda r: r.fulfill(content_type="application/json", body=json.dumps(config)))
+        page.route(f"{self.DOMAIN}/oauth2/authorize*", self.authorize)
+        page.route(f"{self.DOMAIN}/oauth2/token", self.token)
+
+    def authorize(self, route: Any) -> None:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
+        route.fulfill(status=302, headers={"Location": f"{query['redirect_uri']}?code=c&state={query['state']}"})
+
+    def token(self, route: Any) -> None:
+        grant = {k: v[0] for k, v in parse_qs(route.request.post_data or "").items()}
+        self.grants.append(grant)
+        if grant["grant_type"] == "authorization_code":
+            status, body = 200, {"id_token": self.first_token, "refresh_token": "the-refresh-token"}
+        elif self.renewed:
+            status, body = 200, {"id_token": self.renewed}
+        else:
+            status, body = 400, {"error": "invalid_grant", "error_description": "Refresh Token has expired"}
+        route.fulfill(status=status, headers={"Access-Control-Allow-Origin": "*"}, content_type="application/json",
+                      body=json.dumps(body))  # fmt: skip
+
+
+def test_console_renews_an_id_token_about_to_expire_with_the_refresh_token_before_calling_the_api(
+    local_stack: LocalStack, page: Page
+) -> None:
+    agent = next(u for u in DEV_USERS if u.key == "agent")
+    expiring = local_stack.issuer.token(agent, lifetime_s=60)  # inside the console's two-minute margin
+    renewed = local_stack.issuer.token(agent, lifetime_s=3600)
+    cognito = HostedUi(page, local_stack, expiring, renewed)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.headers.get("authorization", "")) if "/v1/" in r.url else None)
+
+    page.goto(f"{local_stack.http_url}/#/queue")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+    expect(page.locator("#who")).to_contain_text("agent")
+    assert [g["grant_type"] for g in cognito.grants] == ["authorization_code", "refresh_token"]
+    assert (cognito.grants[1]["refresh_token"], cognito.grants[1]["client_id"]) == ("the-refresh-token", "client-1")
+    assert sent and set(sent) == {f"Bearer {renewed}"}
+
+
+def test_console_whose_refresh_is_refused_signs_in_again_when_the_token_runs_out(
+    local_stack: LocalStack, page: Page
+) -> None:
+    agent = next(u for u in DEV_USERS if u.key == "agent")
+    cognito = HostedUi(page, local_stack, local_stack.issuer.token(agent, lifetime_s=90), renewed=None)
+    page.clock.install()  # the page's clock, moved on below; the API still checks the token on real time
+
+    page.goto(f"{local_stack.http_url}/#/queue")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name="Queue")).to_be_visible()  # refresh refused, token still valid
+    page.clock.fast_forward("02:00")
+    page.evaluate("window.location.hash = '#/quarantine'")
+
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    expect(page.locator(".flash")).to_contain_text("expired")
+    assert [g["grant_type"] for g in cognito.grants] == ["authorization_code", "refresh_token"]  # asked once
+    assert page.evaluate("sessionStorage.length") == 0
 
 
 def test_console_opens_a_mailed_attachment_through_a_fresh_download_link(local_stack: LocalStack, page: Page) -> None:
