@@ -87,3 +87,15 @@ def test_functions_that_sign_download_links_may_read_every_attachment_prefix(
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             readable |= {r["Fn::Sub"] for r in resources if isinstance(r, dict) and "Fn::Sub" in r}
     assert readable >= {f"${{AttachmentsBucket.Arn}}/{prefix}*" for prefix in PREFIXES.values()}
+
+
+def test_the_attachments_bucket_expires_exactly_the_uploads_the_code_marks_pending(template: LocalTemplate) -> None:
+    from loket.adapters.attachments import PREFIXES
+    from loket.services.uploads import PENDING, STATE_TAG
+
+    bucket = template.sam_resources("AWS::S3::Bucket")["AttachmentsBucket"]["Properties"]
+    [rule] = [r for r in bucket["LifecycleConfiguration"]["Rules"] if r["Id"] == "ExpireUnattachedUploads"]
+    assert rule["Status"] == "Enabled"
+    assert rule["Prefix"] == PREFIXES["agent"]
+    assert rule["TagFilters"] == [{"Key": STATE_TAG, "Value": PENDING}]
+    assert rule["ExpirationInDays"] >= 1

@@ -45,14 +45,28 @@ def reset() -> None:
     _client.cache_clear()
 
 
-def put(key: str, data: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
+def put(
+    key: str, data: bytes, content_type: str, metadata: dict[str, str] | None = None, tags: dict[str, str] | None = None
+) -> None:
     """Store a file; `metadata` values must be ASCII (S3 user metadata), so callers percent-encode names."""
+    from urllib.parse import urlencode
+
     _client().put_object(
         Bucket=get_settings().attachments_bucket,
         Key=key,
         Body=data,
         ContentType=content_type or "application/octet-stream",
         Metadata=metadata or {},
+        Tagging=urlencode(tags or {}),
+    )
+
+
+def tag(key: str, tags: dict[str, str]) -> None:
+    """Replace the object's tags (lifecycle rules of the bucket act on them)."""
+    _client().put_object_tagging(
+        Bucket=get_settings().attachments_bucket,
+        Key=key,
+        Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]},
     )
 
 

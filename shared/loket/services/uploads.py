@@ -2,6 +2,10 @@
 
 An upload is the agent's own until an entry names it: only uploads (the `agent/` prefix) can be named, and only
 by the agent who made them, so no entry can pull a customer's file from another ticket into a mail.
+
+An upload is tagged `loket-upload=pending` and the bucket's lifecycle rule (template.yaml) deletes pending
+uploads after two days; naming it in an entry retags it `attached` first, so a file is never deleted once an
+entry points at it (a failed entry leaves an attached file behind: kept, never lost).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from loket.domain.ticket import Actor, AttachmentRef
 
 _BY = "uploaded-by"
 _NAME = "filename"
+STATE_TAG = "loket-upload"
+PENDING, ATTACHED = "pending", "attached"
 
 
 def _megabytes(size: int) -> str:
@@ -36,12 +42,14 @@ def upload(data: bytes, filename: str, content_type: str, actor: Actor) -> Attac
     name = storage.clean_filename(filename)
     kind = content_type.strip().lower() or "application/octet-stream"
     key = f"{storage.PREFIXES['agent']}{uuid.uuid4().hex}/{storage.key_name(name)}"
-    storage.put(key, data, kind, metadata={_BY: quote(actor.id, safe=""), _NAME: quote(name, safe="")})
+    metadata = {_BY: quote(actor.id, safe=""), _NAME: quote(name, safe="")}
+    storage.put(key, data, kind, metadata=metadata, tags={STATE_TAG: PENDING})
     return AttachmentRef(key=key, filename=name, content_type=kind, size=len(data))
 
 
 def for_entry(keys: list[str], actor: Actor) -> list[AttachmentRef]:
-    """The uploads an entry names, checked: each exists and is this agent's; together they fit one mail."""
+    """The uploads an entry names, checked (each exists and is this agent's; together they fit one mail) and
+    marked attached."""
     settings = get_settings()
     wanted = list(dict.fromkeys(keys))
     if len(wanted) > settings.agent_entry_max_files:
@@ -60,4 +68,6 @@ def for_entry(keys: list[str], actor: Actor) -> list[AttachmentRef]:
     total = sum(ref.size for ref in refs)
     if total > settings.agent_entry_max_bytes:
         raise PayloadTooLarge(f"the files of one entry may add up to {_megabytes(settings.agent_entry_max_bytes)}")
+    for ref in refs:  # all checked: from now on the lifecycle rule leaves them alone
+        storage.tag(ref.key, {STATE_TAG: ATTACHED})
     return refs

@@ -8,11 +8,13 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
 from loket import config
 from loket.adapters import attachments as storage
+from loket.services import uploads
 from tests.integration.agent_api.conftest import ADMIN, Api
 
 GUIDE = b"%PDF-1.4\n% how to reset your password\n"
@@ -183,3 +185,29 @@ def test_create_upload_event_in_events_is_a_valid_upload(api: Api, bucket: str) 
     assert reply.status == 201, reply.body
     assert reply.body["filename"] == "steps to reset.pdf"
     assert storage.read(reply.body["key"]).startswith(b"%PDF-1.4")
+
+
+def tags_of(bucket: str, key: str) -> dict[str, str]:
+    tag_set = boto3.client("s3").get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+    return {t["Key"]: t["Value"] for t in tag_set}
+
+
+def test_an_upload_is_pending_until_an_entry_names_it_then_attached(api: Api, bucket: str) -> None:
+    ticket = api.create()["number"]
+    kept, dropped = upload(api).body["key"], upload(api, filename="draft.pdf").body["key"]
+    assert tags_of(bucket, kept) == tags_of(bucket, dropped) == {uploads.STATE_TAG: uploads.PENDING}
+
+    api("add_reply", ticket=ticket, body={"body": "Guide attached.", "attachments": [kept]})
+
+    assert tags_of(bucket, kept) == {uploads.STATE_TAG: uploads.ATTACHED}
+    assert tags_of(bucket, dropped) == {uploads.STATE_TAG: uploads.PENDING}  # the lifecycle rule removes it
+
+
+def test_a_refused_entry_marks_none_of_its_uploads_attached(api: Api, bucket: str) -> None:
+    ticket = api.create()["number"]
+    mine = upload(api).body["key"]
+
+    reply = api("add_reply", ticket=ticket, body={"body": "Two files.", "attachments": [mine, "agent/x/none.pdf"]})
+
+    assert reply.status == 400
+    assert tags_of(bucket, mine) == {uploads.STATE_TAG: uploads.PENDING}
