@@ -2,20 +2,26 @@
 
 The order (the service does the lookups): the mail's own Message-ID seen before -> the same mail, one
 message; In-Reply-To, then References newest first, against every Message-ID Loket sent or received;
-a signed plus-address among the recipients; a `[LKT-1042]` subject token when the sender is the
+for a delivery report (a bounce), the Message-ID of the returned mail, so the bounce lands on the ticket
+whose mail did not arrive; a signed plus-address among the recipients; a `[LKT-1042]` subject token when the sender is the
 requester or a CC of that ticket (never when DMARC failed); else a new ticket.
 """
 
 from __future__ import annotations
 
 import re
+from email import policy
+from email.parser import BytesHeaderParser
 
 from loket.mail.parse import ParsedMail
 
 MAX_REFERENCES = 25  # each is a GetItem; long threads only need their newest ids
+# the parts of a delivery report (RFC 3462/6533) that carry the returned mail or its headers
+_RETURNED_PARTS = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
 _SUBJECT_TOKEN = re.compile(r"\[\s*LKT-(\d{1,12})\s*\]", re.IGNORECASE)
 
 BY_HEADER = "in-reply-to/references"
+BY_RETURNED = "returned-mail"
 BY_ADDRESS = "plus-address"
 BY_SUBJECT = "subject-token"
 NEW = "new"
@@ -37,3 +43,17 @@ def subject_number(subject: str) -> int | None:
     """The ticket number of the first `[LKT-n]` token in a subject."""
     match = _SUBJECT_TOKEN.search(subject or "")
     return int(match.group(1)) if match else None
+
+
+def returned_message_id(mail: ParsedMail, is_delivery_report: bool) -> str | None:
+    """The Message-ID of the mail a delivery report returns; None for any other mail (a forwarded message is
+    no bounce, and its inner Message-ID says nothing about where the forward belongs)."""
+    if not is_delivery_report:
+        return None
+    for part in mail.attachments:
+        if part.content_type in _RETURNED_PARTS:
+            headers = BytesHeaderParser(policy=policy.compat32).parsebytes(part.data[: 64 * 1024])
+            key = str(headers.get("Message-ID") or "").strip().strip("<>").lower()
+            if key and " " not in key:
+                return key
+    return None

@@ -107,7 +107,7 @@ def receive(notice: SesNotice) -> InboundResult:
     elif notice.spam_failed:
         quarantine = ("spam: SES spam verdict FAIL", True)
 
-    ticket, rule = _find_thread(mail, notice, sender, message_id)
+    ticket, rule = _find_thread(mail, notice, sender, message_id, bounced=loops.DSN in reasons)
     if quarantine is not None and ticket is not None:
         # held mail never enters a live conversation; the agent who releases it sees where it belonged
         thread_hint: dict[str, Any] = {"ticket_id": ticket.ticket_id, "number": ticket.number, "rule": rule}
@@ -212,11 +212,17 @@ def receive(notice: SesNotice) -> InboundResult:
 # --- threading -----------------------------------------------------------------------------------------
 
 
-def _find_thread(mail: ParsedMail, notice: SesNotice, sender: str, message_id: str) -> tuple[TicketItem | None, str]:
+def _find_thread(
+    mail: ParsedMail, notice: SesNotice, sender: str, message_id: str, bounced: bool = False
+) -> tuple[TicketItem | None, str]:
     for candidate in threads.reply_candidates(mail, message_id):
         ticket_id = repo.find_lookup(keys.message_id_pk(candidate))
         if ticket_id and (ticket := _live(ticket_id)) is not None:
             return ticket, threads.BY_HEADER
+    returned = threads.returned_message_id(mail, bounced)
+    if returned and (ticket_id := repo.find_lookup(keys.message_id_pk(returned))):
+        if (ticket := _live(ticket_id)) is not None:
+            return ticket, threads.BY_RETURNED
     support = get_settings().support_address
     for address in [*notice.recipients, *mail.to, *mail.cc]:
         number = ticket_number_from(address, support)

@@ -213,3 +213,77 @@ def test_first_message_keeps_its_quoted_history(deliver: Deliver) -> None:
     delivered = deliver(make_mail(body=body))
 
     assert "> the portal is down" in delivered.entries()[0].body_text
+
+
+def _bounce(returned_message_id: str, headers_only: bool = False) -> bytes:
+    """A delivery status notification (RFC 3464) for a mail Loket sent, as Postfix writes it."""
+    returned = (
+        f"From: {SUPPORT}\r\nTo: budi.santoso@exmaple.org\r\nSubject: [LKT-1] Re: Order 5521\r\n"
+        f"Message-ID: {returned_message_id}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    )
+    returned_part = (
+        "Content-Type: text/rfc822-headers\r\n\r\n" + returned
+        if headers_only
+        else "Content-Type: message/rfc822\r\n\r\n" + returned + "\r\nWe shipped your order yesterday.\r\n"
+    )
+    return (
+        "Return-Path: <>\r\n"
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\n"
+        f"To: {SUPPORT}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Message-ID: <20240603101520.4F1A2@mx.example.net>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b0"\r\n\r\n'
+        "--b0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+        "This is the mail system at host mx.example.net.\r\n\r\nYour message could not be delivered.\r\n"
+        "--b0\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+        "Final-Recipient: rfc822; budi.santoso@exmaple.org\r\nAction: failed\r\nStatus: 5.1.2\r\n"
+        "--b0\r\n" + returned_part + "--b0--\r\n"
+    ).encode()
+
+
+def test_a_bounce_of_loket_mail_joins_the_ticket_it_belongs_to_and_reopens_it(deliver: Deliver) -> None:
+    ticket = _ticket()
+    sent = _sent(ticket, "<loket.evt7@loket.example>")
+    service.update_ticket(ticket.ticket_id, int(ticket.version), {"status": "pending"}, AGENT)
+
+    delivered = deliver(_bounce(sent))
+
+    assert (delivered.outcome, delivered.ticket_id) == ("added", ticket.ticket_id)
+    entry = delivered.entries()[-1]
+    assert entry.extra["mail"]["thread_rule"] == "returned-mail"
+    assert "delivery-status" in entry.extra["mail"]["gate"]  # automatic: nothing is sent back
+    assert "could not be delivered" in entry.body_text
+    assert repo.get_ticket(ticket.ticket_id).status == Status.OPEN.value  # the customer never got it: act
+
+
+def test_a_bounce_carrying_only_the_returned_headers_joins_the_ticket_too(deliver: Deliver) -> None:
+    ticket = _ticket()
+    sent = _sent(ticket, "<loket.evt8@loket.example>")
+
+    delivered = deliver(_bounce(sent, headers_only=True))
+
+    assert (delivered.outcome, delivered.ticket_id) == ("added", ticket.ticket_id)
+    assert delivered.entries()[-1].extra["mail"]["thread_rule"] == "returned-mail"
+
+
+def test_a_bounce_of_mail_loket_never_sent_is_a_new_automatic_ticket(deliver: Deliver) -> None:
+    _ticket()
+
+    delivered = deliver(_bounce("<someone-elses@mail.example>"))
+
+    assert delivered.outcome == "created"
+    assert delivered.entries()[-1].extra["mail"]["thread_rule"] == "new"
+
+
+def test_a_forwarded_mail_that_is_no_bounce_is_not_threaded_by_the_message_inside(deliver: Deliver) -> None:
+    ticket = _ticket()
+    sent = _sent(ticket, "<loket.evt9@loket.example>")
+    inner = _bounce(sent)  # any mail carrying Loket's mail as an attachment
+    forwarded = make_mail(subject="Fwd: look at this", attachments=[("returned.eml", "message/rfc822", inner)])
+
+    delivered = deliver(forwarded)
+
+    assert delivered.outcome == "created"
+    assert delivered.ticket_id != ticket.ticket_id
