@@ -220,9 +220,9 @@ def _find_thread(
         if ticket_id and (ticket := _live(ticket_id)) is not None:
             return ticket, threads.BY_HEADER
     returned = threads.returned_message_id(mail, bounced)
-    if returned and (ticket_id := repo.find_lookup(keys.message_id_pk(returned))):
-        if (ticket := _live(ticket_id)) is not None:
-            return ticket, threads.BY_RETURNED
+    returned_to = repo.find_lookup(keys.message_id_pk(returned)) if returned else None
+    if returned_to and (ticket := _live(returned_to)) is not None:
+        return ticket, threads.BY_RETURNED
     support = get_settings().support_address
     for address in [*notice.recipients, *mail.to, *mail.cc]:
         number = ticket_number_from(address, support)
