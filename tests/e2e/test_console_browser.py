@@ -546,3 +546,31 @@ def test_swagger_ui_renders_the_api_document_offline(local_stack: LocalStack, pa
     expect(page.locator(".swagger-ui .title")).to_contain_text("Loket agent API")
     expect(page.locator(".opblock-summary-path", has_text="/v1/uploads")).to_have_count(1)
     assert [u for u in external if not u.startswith(("data:", "blob:"))] == []
+
+
+def test_console_cc_edit_is_saved_and_the_next_reply_is_mailed_to_the_new_cc(
+    local_stack: LocalStack, page: Page
+) -> None:
+    ticket = create_ticket(local_stack, unique("Loop in finance"), email="putu@example.com")
+    sign_in(page, local_stack, where=f"#/tickets/{ticket['number']}")
+
+    page.get_by_label("CC", exact=True).fill("Finance@Example.com, ketut@example.org")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".flash")).to_contain_text(f"{ticket['number']} was saved")
+    expect(page.locator(".facts")).to_contain_text("finance@example.com")
+    page.get_by_role("textbox", name="Public reply").fill("Finance will confirm the refund.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator(".flash")).to_contain_text("Your reply was sent")
+
+    mail = eventually(
+        lambda: next(
+            (
+                m
+                for m in http(local_stack, "GET", "/_local/outbox.json").json()
+                if ticket["number"] in m["subject"] and "refund" in (m["text"] or "")
+            ),
+            None,
+        )
+    )
+    assert mail["to"] == ["Sari <putu@example.com>"]
+    assert dict(mail["headers"])["Cc"] == "finance@example.com, ketut@example.org"

@@ -238,6 +238,7 @@ export async function renderTicket(ctx, view, ref) {
       agentOptions(ctx, 'edit-assignee-options', [['me', 'me (assign to yourself)']]),
       text('type', 'Type', ticket.type),
       text('tags', 'Tags', (ticket.tags || []).join(', '), 'Separated by commas.'),
+      text('cc', 'CC', (ticket.cc || []).join(', '), 'Addresses that also get the public replies, separated by commas.'),
       field(
         'Custom fields',
         h('textarea', { id: 'edit-custom_fields', name: 'custom_fields', rows: '3', value: customText(ticket.custom_fields) }),
@@ -256,6 +257,8 @@ export async function renderTicket(ctx, view, ref) {
     }
     const tags = form.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
     if (tags.join('\n') !== (ticket.tags || []).join('\n')) out.tags = tags;
+    const cc = form.cc.value.split(/[\s,;]+/).map((c) => c.trim().toLowerCase()).filter(Boolean);
+    if (cc.join('\n') !== (ticket.cc || []).join('\n')) out.cc = cc;
     const custom = customChanges(form.custom_fields.value, ticket.custom_fields || {});
     if (Object.keys(custom).length) out.custom_fields = custom;
     return out;

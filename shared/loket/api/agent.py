@@ -234,7 +234,9 @@ def get_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
 
 
 @app.patch(
-    "/v1/tickets/<ticket>", summary="Change status, priority, assignee, group, tags, type, fields", tags=["tickets"]
+    "/v1/tickets/<ticket>",
+    summary="Change status, priority, assignee, group, tags, type, fields, CCs",
+    tags=["tickets"],
 )
 def patch_ticket(
     ticket: TicketRef,
@@ -252,7 +254,7 @@ def patch_ticket(
                 raise InvalidRequest(f"{name} cannot be null")
         else:
             changes[name] = getattr(body, name).value
-    for name in ("group", "tags"):
+    for name in ("group", "tags", "cc"):
         if name in changes and changes[name] is None:
             raise InvalidRequest(f"{name} cannot be null")
     if not changes:

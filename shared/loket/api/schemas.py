@@ -76,6 +76,9 @@ class TicketPatch(_Input):
     custom_fields: dict[str, CustomValue] | None = Field(
         default=None, description="Merged into the ticket's fields; a null value removes a field."
     )
+    cc: list[EmailStr] | None = Field(
+        default=None, max_length=20, description="Who else gets the public replies; replaces the list ([] clears it)."
+    )
 
     _custom = field_validator("custom_fields")(lambda v: v if v is None else _check_custom_fields(v))
 

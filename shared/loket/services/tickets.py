@@ -34,7 +34,7 @@ from loket.domain.ticket import (
 )
 
 # fields an agent may PATCH; everything else on a ticket is owned by the system
-PATCHABLE = ("status", "priority", "assignee", "group", "tags", "ticket_type", "custom_fields")
+PATCHABLE = ("status", "priority", "assignee", "group", "tags", "ticket_type", "custom_fields", "cc")
 
 
 @dataclass
@@ -382,6 +382,8 @@ def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], acto
         if name == "custom_fields":
             value = {**(ticket.custom_fields or {}), **value}
             value = {k: v for k, v in value.items() if v is not None}
+        if name == "cc":  # the requester gets every reply anyway
+            value = [c for c in dict.fromkeys(normalize_email(c) for c in value) if c != ticket.requester_email]
         _set(ticket, change, name, value)
     if "status" in changes and changes["status"] != ticket.status:
         if ticket.status == Status.CLOSED.value:

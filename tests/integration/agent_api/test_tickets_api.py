@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -187,3 +188,41 @@ def test_openapi_and_docs_are_served_without_token(api: Api) -> None:
     assert '"title": "Loket agent API"' in docs.body  # this API's document, inline
     assert "/v1/tickets/{ticket}/conversation" in docs.body
     assert "<script src=" not in docs.body and "<link rel" not in docs.body  # assets inline, no CDN
+
+
+def test_patch_cc_replaces_the_list_normalized_without_the_requester_and_audits_it(api: Api) -> None:
+    created = api.create(cc=["dewi@example.com"])
+    requester = created["requester"]["email"]
+
+    reply = api("patch_ticket", ticket=created["number"], headers={"if-match": '"1"'},
+                body={"cc": ["Ani@Example.com", "ani@example.com", requester.upper(), "budi@example.org"]})  # fmt: skip
+
+    assert reply.status == 200, reply.body
+    assert reply.body["cc"] == ["ani@example.com", "budi@example.org"]
+    audit = [a for a in api("list_audit", ticket=created["number"]).body["items"] if a["field"] == "cc"]
+    assert [(a["old"], a["new"]) for a in audit] == [(["dewi@example.com"], ["ani@example.com", "budi@example.org"])]
+
+
+def test_patch_cc_with_the_same_list_changes_nothing(api: Api) -> None:
+    created = api.create(cc=["dewi@example.com"])
+
+    reply = api(
+        "patch_ticket", ticket=created["number"], headers={"if-match": '"1"'}, body={"cc": ["DEWI@example.com"]}
+    )
+
+    assert reply.status == 200
+    assert reply.body["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("cc", "status"),
+    [(["not an address"], 422), ([f"p{n}@example.com" for n in range(21)], 422), (None, 400)],
+    ids=["not an address", "more than 20", "null"],
+)
+def test_patch_cc_bad_values_are_refused(api: Api, cc: Any, status: int) -> None:
+    created = api.create()
+
+    reply = api("patch_ticket", ticket=created["number"], headers={"if-match": '"1"'}, body={"cc": cc})
+
+    assert reply.status == status, reply.body
+    assert api("get_ticket", ticket=created["number"]).body["cc"] == []
