@@ -22,6 +22,7 @@ _BY = "uploaded-by"
 _NAME = "filename"
 STATE_TAG = "loket-upload"
 PENDING, ATTACHED = "pending", "attached"
+_UPLOADS_OFF = "attachments are off: no attachments bucket is configured"
 
 
 def _megabytes(size: int) -> str:
@@ -34,7 +35,7 @@ def upload(data: bytes, filename: str, content_type: str, actor: Actor) -> Attac
     """Keep an agent's file until a reply or note names it; returns the reference (its key names it)."""
     settings = get_settings()
     if not settings.attachments_bucket:
-        raise InvalidRequest("uploads are off: no attachments bucket is configured")
+        raise InvalidRequest(_UPLOADS_OFF)
     if not data:
         raise InvalidRequest("the file is empty")
     if len(data) > settings.agent_upload_max_bytes:
@@ -52,6 +53,8 @@ def for_entry(keys: list[str], actor: Actor) -> list[AttachmentRef]:
     marked attached."""
     settings = get_settings()
     wanted = list(dict.fromkeys(keys))
+    if wanted and not settings.attachments_bucket:
+        raise InvalidRequest(_UPLOADS_OFF)
     if len(wanted) > settings.agent_entry_max_files:
         raise InvalidRequest(f"attach at most {settings.agent_entry_max_files} files to one entry")
     refs = []

@@ -211,3 +211,16 @@ def test_a_refused_entry_marks_none_of_its_uploads_attached(api: Api, bucket: st
 
     assert reply.status == 400
     assert tags_of(bucket, mine) == {uploads.STATE_TAG: uploads.PENDING}
+
+
+def test_without_an_attachments_bucket_uploads_and_named_files_are_400_not_500(api: Api) -> None:
+    ticket = api.create()["number"]
+
+    uploaded = upload(api)
+    reply = api("add_reply", ticket=ticket, body={"body": "Here.", "attachments": ["agent/x/a.pdf"]})
+    plain = api("add_reply", ticket=ticket, body={"body": "No files."})
+
+    assert (uploaded.status, reply.status) == (400, 400)
+    assert "no attachments bucket" in uploaded.body["error"]["message"]
+    assert "no attachments bucket" in reply.body["error"]["message"]
+    assert plain.status == 201
