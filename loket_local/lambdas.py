@@ -92,6 +92,8 @@ class FunctionRuntime:
         self._lock = threading.RLock()
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._current: str | None = None
+        # every variable some function of the template declares: hidden from the others while they run
+        self._template_keys = {key for env in self.environments.values() for key in env}
         self.listeners: list[Callable[[Invocation], None]] = []
         for fn in self.functions.values():  # the layer, as Lambda puts it on the path (/opt/python)
             for layer in fn.layer_dirs:
@@ -151,7 +153,9 @@ class FunctionRuntime:
         threads of this process (a test runner setting its own variables) keep using the environment undisturbed.
         """
         wanted = {**self.base_environment, **self.environments.get(logical_id, {})}
-        hidden = [k for k in os.environ if k not in wanted and self._configures_functions(k)]
+        hidden = [
+            k for k in os.environ if k not in wanted and (k in self._template_keys or k.startswith(_HIDDEN_PREFIXES))
+        ]
         saved = {k: os.environ.get(k) for k in [*wanted, *hidden]}
         for key in hidden:
             os.environ.pop(key, None)
@@ -169,12 +173,6 @@ class FunctionRuntime:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = before
-
-    def _configures_functions(self, key: str) -> bool:
-        """A host variable a function must not see: AWS and Powertools settings, or one the template declares."""
-        if key.startswith(_HIDDEN_PREFIXES):
-            return True
-        return any(key in env for env in self.environments.values())
 
     @staticmethod
     def _forget_cached_settings() -> None:

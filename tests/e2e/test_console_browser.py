@@ -12,7 +12,7 @@ import json
 import re
 import smtplib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -66,6 +66,28 @@ def create_ticket(stack: LocalStack, subject: str, email: str = "sari@example.co
     )
     assert reply.status == 201, reply.body
     return reply.json()
+
+
+def mail_in(stack: LocalStack, message: EmailMessage) -> None:
+    """Send `message` to the support address through the stack's SMTP port, as any mail client would."""
+    message["To"] = next(r for rule in stack.receipt.rules for r in rule.recipients if "@" in r)
+    with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=30) as smtp:
+        smtp.send_message(message)
+
+
+def ticket_listed(stack: LocalStack, query: str, subject: str) -> dict[str, Any]:
+    """The ticket with `subject` once GET /v1/tickets?<query> lists it (mail becomes a ticket asynchronously)."""
+
+    def listed() -> list[dict[str, Any]]:
+        page = http(stack, "GET", f"/v1/tickets?{query}&limit=100", token=token(stack)).json()["items"]
+        return [t for t in page if t["subject"] == subject]
+
+    return eventually(listed)[0]
+
+
+def mail_sent(stack: LocalStack, about: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The first mail in the local outbox that `about` picks, once the notifier has sent it."""
+    return eventually(lambda: next((m for m in http(stack, "GET", "/_local/outbox.json").json() if about(m)), None))
 
 
 def sign_in(page: Page, stack: LocalStack, who: str = "agent", where: str = "#/queue") -> None:
@@ -275,22 +297,12 @@ def test_console_quarantine_lists_held_mail_and_release_moves_it_to_the_queue(
     subject = unique("Cheap pills")
     message = EmailMessage()
     message["From"], message["Subject"] = "promo@spam.example", subject
-    message["To"] = next(r for rule in local_stack.receipt.rules for r in rule.recipients if "@" in r)
     message["Message-ID"] = make_msgid(domain="spam.example")
     message["X-Local-Spam-Verdict"] = "FAIL"
     message.set_content("Buy now.")
     message.add_alternative("<p>Buy <b>now</b><script>parent.hacked = 1</script></p>", subtype="html")
-    with smtplib.SMTP("127.0.0.1", local_stack.smtp_port, timeout=30) as smtp:
-        smtp.send_message(message)
-    held = eventually(
-        lambda: [
-            t
-            for t in http(
-                local_stack, "GET", "/v1/tickets?status=quarantined&limit=100", token=token(local_stack)
-            ).json()["items"]
-            if t["subject"] == subject
-        ]
-    )[0]
+    mail_in(local_stack, message)
+    held = ticket_listed(local_stack, "status=quarantined", subject)
 
     sign_in(page, local_stack)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Quarantine").click()
@@ -472,21 +484,11 @@ def test_console_opens_a_mailed_attachment_through_a_fresh_download_link(local_s
     receipt = b"%PDF-1.4\n% receipt 4471\n"
     message = EmailMessage()
     message["From"], message["Subject"] = "dewi@example.com", subject
-    message["To"] = next(r for rule in local_stack.receipt.rules for r in rule.recipients if "@" in r)
     message["Message-ID"] = make_msgid(domain="example.com")
     message.set_content("The receipt is attached.")
     message.add_attachment(receipt, maintype="application", subtype="pdf", filename="receipt 4471.pdf")
-    with smtplib.SMTP("127.0.0.1", local_stack.smtp_port, timeout=30) as smtp:
-        smtp.send_message(message)
-    ticket = eventually(
-        lambda: [
-            t
-            for t in http(
-                local_stack, "GET", "/v1/tickets?requester=dewi@example.com&limit=100", token=token(local_stack)
-            ).json()["items"]
-            if t["subject"] == subject
-        ]
-    )[0]
+    mail_in(local_stack, message)
+    ticket = ticket_listed(local_stack, "requester=dewi@example.com", subject)
 
     sign_in(page, local_stack, where=f"#/tickets/{ticket['number']}")
     attachment = page.locator(".entry-customer_message .attachments li")
@@ -522,16 +524,7 @@ def test_console_reply_with_files_mails_them_and_a_too_large_file_is_refused_bef
     expect(page.locator(".flash")).to_contain_text("Your reply was sent")
     expect(page.locator(".entry-public_reply .attachments")).to_contain_text("printer manual.pdf (application/pdf")
 
-    mail = eventually(
-        lambda: next(
-            (
-                m
-                for m in http(local_stack, "GET", "/_local/outbox.json").json()
-                if ticket["number"] in m["subject"] and m["attachments"]
-            ),
-            None,
-        )
-    )
+    mail = mail_sent(local_stack, lambda m: ticket["number"] in m["subject"] and bool(m["attachments"]))
     assert mail["to"] == ["Sari <wayan@example.com>"]
     assert mail["attachments"] == [{"filename": "printer manual.pdf", "content_type": "application/pdf",
                                     "size": len(manual)}]  # fmt: skip
@@ -562,15 +555,6 @@ def test_console_cc_edit_is_saved_and_the_next_reply_is_mailed_to_the_new_cc(
     page.get_by_role("button", name="Send reply").click()
     expect(page.locator(".flash")).to_contain_text("Your reply was sent")
 
-    mail = eventually(
-        lambda: next(
-            (
-                m
-                for m in http(local_stack, "GET", "/_local/outbox.json").json()
-                if ticket["number"] in m["subject"] and "refund" in (m["text"] or "")
-            ),
-            None,
-        )
-    )
+    mail = mail_sent(local_stack, lambda m: ticket["number"] in m["subject"] and "refund" in (m["text"] or ""))
     assert mail["to"] == ["Sari <putu@example.com>"]
     assert dict(mail["headers"])["Cc"] == "finance@example.com, ketut@example.org"

@@ -78,33 +78,33 @@ class Stored:
     metadata: dict[str, str]
 
 
-def head(key: str) -> Stored | None:
-    """What the bucket holds under `key`, or None when nothing is there."""
-    from botocore.exceptions import ClientError
-
-    try:
-        found = _client().head_object(Bucket=get_settings().attachments_bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-    return Stored(key, int(found["ContentLength"]), str(found.get("ContentType", "")), dict(found.get("Metadata", {})))
-
-
 class Missing(Exception):
     """Nothing is stored under the key."""
 
 
-def read(key: str) -> bytes:
+def _object(operation: str, key: str) -> Any:
+    """One call on an object of the bucket (head_object, get_object); Missing when there is no such object."""
     from botocore.exceptions import ClientError
 
     try:
-        body: bytes = _client().get_object(Bucket=get_settings().attachments_bucket, Key=key)["Body"].read()
+        return getattr(_client(), operation)(Bucket=get_settings().attachments_bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise Missing(key) from exc
         raise
-    return body
+
+
+def head(key: str) -> Stored | None:
+    """What the bucket holds under `key`, or None when nothing is there."""
+    try:
+        found = _object("head_object", key)
+    except Missing:
+        return None
+    return Stored(key, int(found["ContentLength"]), str(found.get("ContentType", "")), dict(found.get("Metadata", {})))
+
+
+def read(key: str) -> bytes:
+    return bytes(_object("get_object", key)["Body"].read())
 
 
 def download_url(key: str, filename: str, expires_seconds: int = 300) -> str:

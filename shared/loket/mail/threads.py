@@ -45,11 +45,9 @@ def subject_number(subject: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def returned_message_id(mail: ParsedMail, is_delivery_report: bool) -> str | None:
-    """The Message-ID of the mail a delivery report returns; None for any other mail (a forwarded message is
-    no bounce, and its inner Message-ID says nothing about where the forward belongs)."""
-    if not is_delivery_report:
-        return None
+def returned_message_id(mail: ParsedMail) -> str | None:
+    """The Message-ID of the mail a delivery report returns. Only for delivery reports: a forwarded message is
+    no bounce, and its inner Message-ID says nothing about where the forward belongs."""
     for part in mail.attachments:
         if part.content_type in _RETURNED_PARTS:
             headers = BytesHeaderParser(policy=policy.compat32).parsebytes(part.data[: 64 * 1024])

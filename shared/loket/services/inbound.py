@@ -219,7 +219,7 @@ def _find_thread(
         ticket_id = repo.find_lookup(keys.message_id_pk(candidate))
         if ticket_id and (ticket := _live(ticket_id)) is not None:
             return ticket, threads.BY_HEADER
-    returned = threads.returned_message_id(mail, bounced)
+    returned = threads.returned_message_id(mail) if bounced else None
     returned_to = repo.find_lookup(keys.message_id_pk(returned)) if returned else None
     if returned_to and (ticket := _live(returned_to)) is not None:
         return ticket, threads.BY_RETURNED

@@ -28,6 +28,7 @@ from loket.domain.ticket import (
     Status,
     action_for_status,
     apply_action,
+    format_number,
     normalize_email,
     normalize_tags,
     parse_number,
@@ -123,12 +124,14 @@ class Download:
     expires_in: int
 
 
-def attachment_download(ref: str, entry_id: str, index: int) -> Download:
-    """A short-lived link that downloads attachment `index` of an entry (any kind: agents see notes too)."""
-    ticket = resolve(ref)
-    entry = repo.find_entry(ticket.ticket_id, entry_id)
+def attachment_download(ref: str | TicketItem, entry_id: str, index: int, kinds: set[str] | None = None) -> Download:
+    """A short-lived link that downloads attachment `index` of an entry of one of `kinds` (default any kind:
+    agents see notes too)."""
+    ticket = ref if isinstance(ref, TicketItem) else resolve(ref)
+    entry = repo.find_entry(ticket.ticket_id, entry_id, kinds)
     if entry is None or not 0 <= index < len(entry.attachments):
-        raise AttachmentNotFound(str(ref), entry_id, index)
+        shown = ref if isinstance(ref, str) else format_number(int(ticket.number))
+        raise AttachmentNotFound(shown, entry_id, index)
     attachment = entry.attachments[index]
     url = storage.download_url(attachment.key, attachment.filename, DOWNLOAD_SECONDS)
     return Download(attachment, url, DOWNLOAD_SECONDS)

@@ -20,7 +20,7 @@ from loket.data import limits
 from loket.data import tickets as repo
 from loket.data.keys import client_key_pk
 from loket.data.models import EntryItem, TicketItem
-from loket.domain.errors import TicketNotFound
+from loket.domain.errors import AttachmentNotFound, TicketNotFound
 from loket.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.services import tickets
 from loket.web.forms import TicketForm, Upload, count_links
@@ -229,8 +229,7 @@ def reply(
 def attachment_link(ref: str, token: str | None, entry_id: str, index: int) -> str:
     """A short-lived download link for an attachment of a public entry; TicketNotFound otherwise."""
     ticket = open_ticket(ref, token)
-    entry = repo.find_entry(ticket.ticket_id, entry_id, kinds=set(PUBLIC_KINDS))
-    if entry is None or not 0 <= index < len(entry.attachments):
-        raise TicketNotFound(ref)
-    attachment = entry.attachments[index]
-    return storage.download_url(attachment.key, attachment.filename)
+    try:
+        return tickets.attachment_download(ticket, entry_id, index, kinds=set(PUBLIC_KINDS)).url
+    except AttachmentNotFound:
+        raise TicketNotFound(ref) from None
