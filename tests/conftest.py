@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+import time_machine
 from moto import mock_aws
 
 from loket import config
@@ -48,6 +50,15 @@ def aws() -> Iterator[None]:
     with mock_aws():
         boto3.client("dynamodb").create_table(**table_create_args("TicketsTable", TABLE_NAME))
         config.bind_data()
+        yield
+
+
+@pytest.fixture
+def one_rate_window() -> Iterator[None]:
+    """Rate limits count in windows of wall-clock time (an hour window starts at :00, a ten-minute one at :00,
+    :10...). A test that hits a limit twice must not straddle the start of a window, or its second hit counts
+    afresh: its clock starts just after a window starts, and keeps ticking."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 2, 0, 5, tzinfo=dt.UTC), tick=True):
         yield
 
 

@@ -173,6 +173,7 @@ def test_person_writing_normally_is_not_automatic(deliver: Deliver) -> None:
     assert outbox_events(delivered.ticket_id)[0]["payload"]["automatic"] is False
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_sender_burst_beyond_limit_is_automatic(deliver: Deliver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAIL_SENDER_BURST_LIMIT", "2")
     config.reset()

@@ -307,6 +307,7 @@ def test_released_quarantined_ticket_gets_one_acknowledgement(mailer: Outbox, la
     assert mail["Auto-Submitted"] == "auto-replied"
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_acknowledgements_to_one_requester_stop_at_the_hourly_limit(
     mailer: Outbox, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

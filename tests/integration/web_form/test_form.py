@@ -338,6 +338,7 @@ def tight_ip_limit(web_settings: dict[str, str]) -> None:
     web_settings["WEB_IP_LIMIT"] = "2"
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_form_post_over_the_ip_limit_answers_429_page(tight_ip_limit: None, web: Web) -> None:
     for n in range(2):
         assert web.post_form({**GOOD, "email": f"user{n}@example.com"}).status == 200
@@ -366,6 +367,7 @@ def tight_email_limit(web_settings: dict[str, str]) -> None:
     web_settings["WEB_EMAIL_LIMIT"] = "1"
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_form_post_over_the_sender_limit_answers_429_from_any_ip(tight_email_limit: None, web: Web) -> None:
     assert web.post_form().status == 200
     web.ip = "198.51.100.20"
@@ -376,6 +378,7 @@ def test_form_post_over_the_sender_limit_answers_429_from_any_ip(tight_email_lim
     assert _ticket_count() == 1
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_form_double_submit_is_not_counted_against_the_rate_limit(tight_email_limit: None, web: Web) -> None:
     token = web.get_form().form_token()
 

@@ -191,6 +191,7 @@ def tight_ip_limit(web_settings: dict[str, str]) -> None:
     web_settings["WEB_IP_LIMIT"] = "1"
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_public_ticket_over_the_ip_limit_answers_429_json(tight_ip_limit: None, web: Web) -> None:
     web.post_json(headers={"idempotency-key": "one"})
 

@@ -229,6 +229,7 @@ def tight_reply_limit(web_settings: dict[str, str]) -> None:
     web_settings["WEB_REPLY_LIMIT"] = "1"
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_status_reply_over_the_limit_answers_429(tight_reply_limit: None, web: Web) -> None:
     ref, token = _open(web)
     web.reply(ref, token, "one")
