@@ -132,6 +132,7 @@ def test_status_reply_adds_a_customer_message_reopens_and_redirects(web: Web) ->
     assert "Your reply was added." in shown.text
 
 
+@pytest.mark.usefixtures("one_rate_window")  # the once-per-nonce window is a UTC day
 def test_status_reply_double_submit_adds_one_message(web: Web) -> None:
     ref, token = _open(web)
     form_token = web.status(ref, token).form_token()
