@@ -7,9 +7,13 @@ resolved against that stack, so functions see moto's physical names exactly as t
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +49,91 @@ class _Emulated:
         return f"{self.physical_resource_id}.{name}"
 
 
+StartResponse = Callable[..., Any]
+
+
+class SerializedMoto:
+    """moto's WSGI application, one request at a time.
+
+    moto keeps its data in plain dicts and lists without locks: two requests at once can fail with "dictionary
+    changed size during iteration", and two conditional writes can both pass their condition (two tickets with one
+    number). So every request runs under `lock`, its response read to the end before the lock is let go; code of
+    the stack that reads moto's backends in-process takes the same lock.
+
+    An SQS long poll (ReceiveMessage with WaitTimeSeconds, JSON protocol) would hold the lock while it waits for a
+    message that no one could then send: it is served as short polls under the lock, waiting between them outside
+    it until an SQS request arrives (a message may have been sent) or a quarter second passes (a message may have
+    become visible again), up to the wait asked for.
+    """
+
+    _RECEIVE = "AmazonSQS.ReceiveMessage"
+
+    def __init__(self, app: Any, lock: threading.Lock) -> None:
+        self.app, self.lock = app, lock
+        self._changes = threading.Condition()
+        self._generation = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if target == self._RECEIVE:
+            return self._receive(environ, start_response)
+        status, headers, body = self._serve(environ)
+        if target.startswith("AmazonSQS."):
+            with self._changes:
+                self._generation += 1
+                self._changes.notify_all()
+        start_response(status, headers)
+        return [body]
+
+    def _serve(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            captured["status"], captured["headers"] = status, headers
+            return chunks.append
+
+        with self.lock:
+            result = self.app(environ, capture)
+            try:
+                chunks.extend(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        return captured["status"], captured["headers"], b"".join(chunks)
+
+    def _receive(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b"{}"
+        try:
+            request = json.loads(raw)
+            wait = float(request.get("WaitTimeSeconds") or 0)
+        except (TypeError, ValueError, AttributeError):
+            request, wait = None, 0.0
+        body = raw if request is None else json.dumps({**request, "WaitTimeSeconds": 0}).encode()
+        deadline = time.monotonic() + wait
+        while True:
+            with self._changes:
+                seen = self._generation
+            status, headers, answer = self._serve(
+                {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+            )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not status.startswith("200") or _has_messages(answer):
+                start_response(status, headers)
+                return [answer]
+            with self._changes:
+                self._changes.wait_for(lambda seen=seen: self._generation != seen, timeout=min(0.25, remaining))
+
+
+def _has_messages(answer: bytes) -> bool:
+    try:
+        return bool(json.loads(answer).get("Messages"))
+    except (TypeError, ValueError, AttributeError):
+        return True  # not what we expected: hand it over as it is
+
+
 @dataclass
 class EmbeddedAws:
     template: LocalTemplate
@@ -62,24 +151,32 @@ class EmbeddedAws:
         self.types: dict[str, str] = {}  # logical id -> resource type
         self.function_names: dict[str, str] = {}  # function logical id -> the name it has here
         self._resource_map: Any = None
+        self.lock = threading.Lock()  # held while moto serves a request; in-process readers of moto take it too
+        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:
         from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.account = DEFAULT_ACCOUNT_ID
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.port = port
+        app = SerializedMoto(DomainDispatcherApplication(create_backend_app), self.lock)
+        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+        host, port = self._server.server_address[:2]
+        self.port = int(port)
         self.endpoint = f"http://{host}:{port}"
 
     def stop(self) -> None:
         """Stop the server and forget its data: moto's backends are process-wide, the next start begins empty."""
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join()
             self._server = None
             from moto.moto_api._internal.models import moto_api_backend
 

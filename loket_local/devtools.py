@@ -271,8 +271,9 @@ class DevEndpoints:
         queues = stack.aws.queues()
         out = {}
         for dlq, source in stack.dlq_sources.items():
-            queue = backend.queues.get(queues[dlq].rstrip("/").rsplit("/", 1)[-1])
-            messages = list(queue._messages) if queue is not None else []
+            with stack.aws.lock:  # moto changes its lists while it serves requests
+                queue = backend.queues.get(queues[dlq].rstrip("/").rsplit("/", 1)[-1])
+                messages = list(queue._messages) if queue is not None else []
             out[dlq] = {
                 "source": source,
                 "count": len(messages),

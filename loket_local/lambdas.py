@@ -1,56 +1,37 @@
-"""Running the template's functions in this process, as Lambda would: same handler, same environment.
+"""Running the template's functions as Lambda would: same handler, same environment, each function on its own.
 
-Environment variables are process-global, so invocations take turns under one lock: the function's resolved
-environment (its template variables, moto's endpoint and fake credentials) is in place while its handler runs,
-with the host's AWS and Powertools variables hidden, and settings cached by the shared code are forgotten whenever
-another function takes its turn. The rest of the process's environment is left alone, because other threads use it.
+Lambda gives every function execution environments of its own, several at once when requests overlap. Here an
+execution environment is a worker process (`loket_local.worker`) started with exactly the function's environment
+(its template variables, moto's endpoint, fake credentials; nothing of the host's AWS or Powertools variables)
+and the layer on its path. It imports the handler once (the cold start) and then serves one invocation at a time.
+Each function has a pool of them, up to its reserved concurrency or the stack's per-function cap, so a mail
+being processed never makes an agent's API call wait, and the stack's own process environment is never touched.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import logging
 import os
+import socket
+import subprocess
 import sys
 import threading
 import time
-import traceback
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
+from multiprocessing.connection import Connection
 from typing import Any
 
 from loket_local.template import ROOT, FunctionSpec
 
 log = logging.getLogger("local-stack")
 
-# host variables hidden from a function unless the stack sets them: they would point it at another account or setup
-_HIDDEN_PREFIXES = ("AWS_", "POWERTOOLS_", "LAMBDA_", "_X_AMZN_", "_HANDLER")
-
-
-class LambdaContext:
-    """The context object a Python handler receives in Lambda."""
-
-    def __init__(self, fn: FunctionSpec, name: str, region: str, account: str) -> None:
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
-        self.memory_limit_in_mb = fn.memory
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
-        self.identity = None
-        self.client_context = None
-        self._deadline = time.monotonic() + fn.timeout
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+# what a function's process keeps of the host's environment: finding programs, the locale, a temporary folder
+_HOST_KEEPS = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT")
 
 
 @dataclass
@@ -62,6 +43,8 @@ class Invocation:
     result: Any = None
     error: str | None = None
     request_id: str = ""
+    finished: float | None = None  # None while it runs
+    worker: int = 0  # the process id of the execution environment that ran it
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -69,13 +52,150 @@ class Invocation:
             "source": self.source,
             "request_id": self.request_id,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-            "duration_ms": round(self.duration_ms, 1),
+            "duration_ms": None if self.finished is None else round(self.duration_ms, 1),
+            "running": self.finished is None,
+            "worker": self.worker,
             "error": self.error,
         }
 
 
 class FunctionError(Exception):
-    """The handler raised, or returned something Lambda could not serialise."""
+    """The handler raised, its module failed to load, or its result could not be serialised."""
+
+
+class Hold:
+    """Invocations of one function pause once they have an execution environment, until released (tests use this
+    to keep an invocation running while they do something else)."""
+
+    def __init__(self) -> None:
+        self._started = threading.Event()
+        self.release = threading.Event()
+        self.record: Invocation | None = None
+
+    def reached(self, record: Invocation) -> None:
+        self.record = self.record or record
+        self._started.set()
+        self.release.wait()
+
+    def wait_started(self, timeout: float) -> Invocation:
+        if not self._started.wait(timeout) or self.record is None:
+            raise TimeoutError(f"no held invocation started within {timeout} s")
+        return self.record
+
+
+class _Environment:
+    """One worker process and the connection to it."""
+
+    def __init__(self, fn: FunctionSpec, environment: dict[str, str]) -> None:
+        module, _, attr = fn.handler.rpartition(".")
+        mine, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "loket_local.worker", str(theirs.fileno()), _module_name(fn, module), attr],
+                env=environment,
+                cwd=fn.code_dir,
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            theirs.close()
+        self.connection = Connection(mine.detach())
+        self.pid = self.process.pid
+        try:
+            hello = json.loads(self.connection.recv_bytes())
+        except (EOFError, OSError):
+            hello = {"init_error": {"error": f"Runtime.ExitError: exited with {self.process.wait()} during init"}}
+        self.init_error: dict[str, str] | None = hello.get("init_error")
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.connection.send_bytes(json.dumps(request).encode())
+            answer: dict[str, Any] = json.loads(self.connection.recv_bytes())
+            return answer
+        except (EOFError, OSError):
+            code = self.process.wait()
+            return {"error": f"Runtime.ExitError: the function's process exited with {code}", "crashed": True}
+
+    def close(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        self.connection.close()  # end of input: the worker returns
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class _Pool:
+    """The execution environments of one function: reused warm, a new one only when all are busy, up to `limit`."""
+
+    def __init__(self, spawn: Callable[[], _Environment], limit: int) -> None:
+        self.spawn, self.limit = spawn, limit
+        self.idle: list[_Environment] = []
+        self.busy: set[_Environment] = set()
+        self.size = 0
+        self.closed = False
+        self.cond = threading.Condition()
+
+    def acquire(self) -> _Environment:
+        with self.cond:
+            while not self.idle and self.size >= self.limit and not self.closed:
+                self.cond.wait()
+            if self.closed:
+                raise FunctionError("the local stack is stopping")
+            if self.idle:
+                env = self.idle.pop()  # the most recently used: warm
+                self.busy.add(env)
+                return env
+            self.size += 1
+        try:
+            env = self.spawn()
+        except BaseException:
+            with self.cond:
+                self.size -= 1
+                self.cond.notify()
+            raise
+        with self.cond:
+            self.busy.add(env)
+        return env
+
+    def release(self, env: _Environment, keep: bool) -> None:
+        with self.cond:
+            self.busy.discard(env)
+            keep = keep and not self.closed
+            if keep:
+                self.idle.append(env)
+            else:
+                self.size -= 1
+            self.cond.notify()
+        if not keep:
+            env.close()
+
+    def warm(self) -> None:
+        """Start one environment ahead of the first request, unless one exists."""
+        with self.cond:
+            if self.size or self.closed:
+                return
+            self.size += 1
+        try:
+            env = self.spawn()
+        except BaseException:
+            with self.cond:
+                self.size -= 1
+            raise
+        self.release(env, keep=env.init_error is None)
+
+    def close(self) -> None:
+        with self.cond:
+            self.closed = True
+            idle, busy, self.idle = self.idle, list(self.busy), []
+            self.size -= len(idle)
+            self.cond.notify_all()
+        for env in idle:
+            env.close()
+        for env in busy:  # a running invocation ends as a crash; its caller sees FunctionError
+            env.process.kill()
 
 
 @dataclass
@@ -86,19 +206,20 @@ class FunctionRuntime:
     names: dict[str, str]  # logical id -> function name
     region: str
     account: str
+    concurrency: int = 4  # environments per function at most (lower when the template reserves less)
     history: deque[Invocation] = field(default_factory=lambda: deque(maxlen=200))
 
     def __post_init__(self) -> None:
-        self._lock = threading.RLock()
-        self._handlers: dict[str, Callable[..., Any]] = {}
-        self._current: str | None = None
-        # every variable some function of the template declares: hidden from the others while they run
-        self._template_keys = {key for env in self.environments.values() for key in env}
         self.listeners: list[Callable[[Invocation], None]] = []
-        for fn in self.functions.values():  # the layer, as Lambda puts it on the path (/opt/python)
-            for layer in fn.layer_dirs:
-                if str(layer) not in sys.path:
-                    sys.path.append(str(layer))
+        self._running: dict[str, Invocation] = {}
+        self._holds: dict[str, Hold] = {}
+        self._pools = {
+            logical: _Pool(
+                lambda logical=logical: _Environment(self.functions[logical], self.process_environment(logical)),
+                min(self.concurrency, fn.reserved_concurrency or self.concurrency) or 1,
+            )
+            for logical, fn in self.functions.items()
+        }
 
     # ------------------------------------------------------------------ lookup
     def find(self, name: str) -> str | None:
@@ -108,32 +229,59 @@ class FunctionRuntime:
                 return logical
         return None
 
+    def process_environment(self, logical_id: str) -> dict[str, str]:
+        """Everything a function's process sees: its template variables, moto, and what Lambda itself sets."""
+        fn = self.functions[logical_id]
+        name = self.names.get(logical_id, logical_id)
+        path = [str(ROOT), *(str(layer) for layer in fn.layer_dirs)]  # the layer, as Lambda's /opt/python
+        return {
+            **{k: os.environ[k] for k in _HOST_KEEPS if k in os.environ},
+            "PYTHONPATH": os.pathsep.join(path),
+            "PYTHONUNBUFFERED": "1",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": str(fn.code_dir),
+            "_HANDLER": fn.handler,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+            **self.base_environment,
+            **self.environments.get(logical_id, {}),
+        }
+
     # ------------------------------------------------------------------ invocation
     def invoke(self, logical_id: str, event: Any, source: str = "") -> Any:
         """Call the handler with a JSON copy of `event`; return its JSON-serialisable result or raise FunctionError."""
         fn = self.functions[logical_id]
         payload = json.loads(json.dumps(event))
-        started = time.time()
+        pool = self._pools[logical_id]
+        env = pool.acquire()
+        name = self.names.get(logical_id, logical_id)
         begin = time.monotonic()
-        context = LambdaContext(fn, self.names.get(logical_id, logical_id), self.region, self.account)
-        record = Invocation(logical_id, source, started, 0.0, request_id=context.aws_request_id)
+        record = Invocation(logical_id, source, time.time(), 0.0, request_id=str(uuid.uuid4()), worker=env.pid)
+        self._running[record.request_id] = record
+        keep = False
         try:
-            with self._lock, self._environment(logical_id):
-                try:
-                    result = self._handler(fn)(payload, context)
-                except Exception as exc:
-                    record.error = f"{type(exc).__name__}: {exc}"
-                    log.error("%s failed (%s):\n%s", logical_id, source, traceback.format_exc())
-                    raise FunctionError(record.error) from exc
-            try:
-                result = json.loads(json.dumps(result))
-            except (TypeError, ValueError) as exc:
-                record.error = f"Runtime.MarshalError: {exc}"
-                raise FunctionError(record.error) from exc
-            record.result = result
-            return result
+            if env.init_error is not None:
+                record.error = env.init_error["error"]
+                log.error("%s could not start (%s):\n%s", logical_id, source, env.init_error.get("trace", ""))
+                raise FunctionError(record.error)
+            hold = self._holds.get(logical_id)
+            if hold is not None:
+                hold.reached(record)
+            answer = env.call({"event": payload, "context": self._context(fn, name, record.request_id)})
+            keep = not answer.get("crashed")
+            if "error" in answer:
+                record.error = str(answer["error"])
+                log.error("%s failed (%s):\n%s", logical_id, source, answer.get("trace") or record.error)
+                raise FunctionError(record.error)
+            record.result = answer.get("result")
+            return record.result
         finally:
+            pool.release(env, keep)
             record.duration_ms = (time.monotonic() - begin) * 1000
+            record.finished = time.time()
+            self._running.pop(record.request_id, None)
             if record.duration_ms > fn.timeout * 1000:
                 log.warning(
                     "%s ran %.1f s, longer than its Timeout of %s s (Lambda would have stopped it)",
@@ -145,67 +293,60 @@ class FunctionRuntime:
             for listener in list(self.listeners):
                 listener(record)
 
-    @contextmanager
-    def _environment(self, logical_id: str) -> Iterator[None]:
-        """The function's variables in place of the host's AWS and template variables, only while its handler runs.
+    def _context(self, fn: FunctionSpec, name: str, request_id: str) -> dict[str, Any]:
+        return {
+            "function_name": name,
+            "invoked_function_arn": f"arn:aws:lambda:{self.region}:{self.account}:function:{name}",
+            "memory_limit_in_mb": fn.memory,
+            "aws_request_id": request_id,
+            "log_group_name": f"/aws/lambda/{name}",
+            "log_stream_name": time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex,
+            "timeout_s": fn.timeout,
+        }
 
-        Only those variables are touched, and afterwards each goes back only if nobody changed it meanwhile: other
-        threads of this process (a test runner setting its own variables) keep using the environment undisturbed.
-        """
-        wanted = {**self.base_environment, **self.environments.get(logical_id, {})}
-        hidden = [
-            k for k in os.environ if k not in wanted and (k in self._template_keys or k.startswith(_HIDDEN_PREFIXES))
-        ]
-        saved = {k: os.environ.get(k) for k in [*wanted, *hidden]}
-        for key in hidden:
-            os.environ.pop(key, None)
-        os.environ.update(wanted)
+    def running(self) -> list[Invocation]:
+        """Invocations that have an execution environment and have not finished."""
+        return list(self._running.values())
+
+    @contextmanager
+    def hold(self, logical_id: str) -> Iterator[Hold]:
+        """Invocations of `logical_id` that start inside this block wait until it ends (or `release` is set)."""
+        hold = Hold()
+        self._holds[logical_id] = hold
         try:
-            if self._current != logical_id:
-                self._current = logical_id
-                self._forget_cached_settings()
-            yield
+            yield hold
         finally:
-            for key, before in saved.items():
-                if os.environ.get(key) != wanted.get(key):
-                    continue  # changed while the function ran, by it or by another thread: theirs stands
-                if before is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = before
+            self._holds.pop(logical_id, None)
+            hold.release.set()
+
+    # ------------------------------------------------------------------ life cycle
+    def warm(self) -> None:
+        """One environment per function, started in the background (what a first request would wait for)."""
+        for logical, pool in self._pools.items():
+            threading.Thread(target=self._warm, args=(logical, pool), name=f"warm:{logical}", daemon=True).start()
 
     @staticmethod
-    def _forget_cached_settings() -> None:
-        """The shared code reads its settings once per process; another function means other settings."""
-        config = sys.modules.get("loket.config")
-        reset = getattr(config, "reset", None)
-        if callable(reset):
-            reset()
+    def _warm(logical: str, pool: _Pool) -> None:
+        try:
+            pool.warm()
+        except Exception:
+            log.exception("%s: could not start an execution environment", logical)
 
-    def _handler(self, fn: FunctionSpec) -> Callable[..., Any]:
-        if fn.logical_id not in self._handlers:
-            module_path, _, attr = fn.handler.rpartition(".")
-            module = _import(fn.code_dir, module_path)
-            self._handlers[fn.logical_id] = getattr(module, attr)
-        return self._handlers[fn.logical_id]
+    def close(self) -> None:
+        """End every environment (the stack is stopping)."""
+        for pool in self._pools.values():
+            pool.close()
 
 
-def _import(code_dir: Path, module_path: str) -> ModuleType:
-    """The handler module: by its dotted name from the checkout root when it has one, else from its file."""
-    file = code_dir.joinpath(*module_path.split(".")).with_suffix(".py")
+def _module_name(fn: FunctionSpec, module_path: str) -> str:
+    """The handler module by its dotted name from the checkout root when it has one, else its file."""
+    file = fn.code_dir.joinpath(*module_path.split(".")).with_suffix(".py")
     if not file.is_file():
         raise FunctionError(f"handler module not found: {file}")
     try:
         dotted = ".".join(file.relative_to(ROOT).with_suffix("").parts)
     except ValueError:
-        dotted = ""
-    if dotted and all(part.isidentifier() for part in dotted.split(".")):
-        return importlib.import_module(dotted)
-    name = f"loket_local_fn_{abs(hash(file))}"
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
-        raise FunctionError(f"cannot load {file}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+        return str(file)
+    if all(part.isidentifier() for part in dotted.split(".")):
+        return dotted
+    return str(file)

@@ -22,6 +22,8 @@ class LocalSettings:
     aws_port: int = 0  # 0: any free port on loopback
     seed: bool = True
     persist_every_s: float = 5.0
+    # execution environments (worker processes) per function at most, below its reserved concurrency if lower
+    function_concurrency: int = 4
     # template parameters for this machine, like `sam deploy --parameter-overrides` ("Key=Value Key2=Value2")
     parameter_overrides: dict[str, str] = field(default_factory=dict)
 
@@ -38,6 +40,7 @@ class LocalSettings:
             smtp_port=int(env.get("LOKET_SMTP_PORT", "2525")),
             aws_port=int(env.get("LOKET_AWS_PORT", "0")),
             seed=env.get("LOKET_SEED", "1") not in ("0", "false", "no"),
+            function_concurrency=max(1, int(env.get("LOKET_FUNCTION_CONCURRENCY", "4"))),
             parameter_overrides=parse_overrides(env.get("LOKET_PARAMETER_OVERRIDES", "")),
         )
 

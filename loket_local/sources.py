@@ -339,7 +339,7 @@ class AsyncInvoker:
             on_failure,
             delay,
         )
-        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="async-invoke")
+        self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="async-invoke")  # each function caps itself
 
     def submit(self, function: str, event: Any, source: str) -> None:
         self.pool.submit(self._run, function, event, source)
@@ -349,7 +349,8 @@ class AsyncInvoker:
         error = ""
         for attempt in range(attempts):
             if attempt and self.stop.wait(self.delay * attempt):
-                return
+                error = f"{error} (the local stack stopped before retry {attempt} of {attempts - 1})"
+                break
             try:
                 self.runtime.invoke(function, event, source=source)
                 return
@@ -363,4 +364,5 @@ class AsyncInvoker:
                 log.exception("could not hand the failed event of %s to its dead-letter target", function)
 
     def shutdown(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Run what was accepted to its end (a retry still due goes to the dead-letter target instead)."""
+        self.pool.shutdown(wait=True)

@@ -134,7 +134,9 @@ class LocalStack:
             names={n: self.aws.function_names.get(n, n) for n in functions},
             region=self.region,
             account=self.account,
+            concurrency=s.function_concurrency,
         )
+        self.runtime.warm()
         self.restored = self.store.load(self.aws)
         self.outbox = Outbox(self.aws, self.store.read("outbox.json", []))
         self.issuer = DevIssuer(s.state_dir)
@@ -378,13 +380,16 @@ class LocalStack:
             self.scheduler.join()
         invoker = getattr(self, "invoker", None)
         if invoker is not None:
-            invoker.shutdown()
+            invoker.shutdown()  # accepted mail and due schedules run to their end: nothing accepted is dropped
         if self._saver is not None:
             self._saver.join(timeout=30)
         try:
             if save and getattr(self, "outbox", None) is not None:
                 self.save()
         finally:
+            runtime = getattr(self, "runtime", None)
+            if runtime is not None:
+                runtime.close()
             self.aws.stop()
 
     def __enter__(self) -> LocalStack:

@@ -61,7 +61,8 @@ class Outbox:
         from moto.ses.models import ses_backends
 
         with self._lock:
-            sent = ses_backends[self.aws.account][self.aws.region].sent_messages
+            with self.aws.lock:  # moto appends to this list while it serves requests
+                sent = list(ses_backends[self.aws.account][self.aws.region].sent_messages)
             for message in sent[self._seen :]:
                 self.items.append(mail_view(message))
             self._seen = len(sent)
@@ -208,19 +209,20 @@ class StateStore:
 
         backend = sqs_backends[aws.account][aws.region]
         out: dict[str, list[dict[str, Any]]] = {}
-        for logical, url in aws.queues().items():
-            queue = backend.queues.get(url.rstrip("/").rsplit("/", 1)[-1])
-            if queue is None:
-                continue
-            out[logical] = [
-                {
-                    "body": m.body,
-                    "attributes": m.message_attributes,
-                    "group_id": m.group_id,
-                    "deduplication_id": m.deduplication_id,
-                }
-                for m in list(queue._messages)
-            ]
+        with aws.lock:  # moto changes these lists while it serves requests
+            for logical, url in aws.queues().items():
+                queue = backend.queues.get(url.rstrip("/").rsplit("/", 1)[-1])
+                if queue is None:
+                    continue
+                out[logical] = [
+                    {
+                        "body": m.body,
+                        "attributes": m.message_attributes,
+                        "group_id": m.group_id,
+                        "deduplication_id": m.deduplication_id,
+                    }
+                    for m in list(queue._messages)
+                ]
         return out
 
     # ------------------------------------------------------------------ load

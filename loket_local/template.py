@@ -83,6 +83,7 @@ class FunctionSpec:
     environment: dict[str, Any]  # CloudFormation expressions, resolved by the embedded AWS
     function_name: Any  # the FunctionName property (an expression) or None
     dead_letter: Any = None  # DeadLetterConfig.TargetArn (expression): where failed async events go
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions: at most this many environments
 
     @property
     def short_name(self) -> str:
@@ -304,6 +305,7 @@ class LocalTemplate:
                 environment=dict((translated.get("Environment") or {}).get("Variables") or {}),
                 function_name=translated.get("FunctionName"),
                 dead_letter=(translated.get("DeadLetterConfig") or {}).get("TargetArn"),
+                reserved_concurrency=_int_or_none(translated.get("ReservedConcurrentExecutions")),
             )
         return out
 
@@ -512,3 +514,11 @@ def _order_rules(rules: list[ReceiptRule]) -> list[ReceiptRule]:
             ordered.extend(pending)
             break
     return ordered
+
+
+def _int_or_none(value: Any) -> int | None:
+    """A literal number from the template; an expression (a parameter) is left to the caller's default."""
+    try:
+        return int(value) if value is not None and not isinstance(value, dict) else None
+    except (TypeError, ValueError):
+        return None

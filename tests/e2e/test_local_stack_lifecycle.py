@@ -121,6 +121,6 @@ def test_make_run_entry_point_serves_then_ctrl_c_stops_it_cleanly_and_frees_its_
     assert "stopping (saving state)..." in output and "stopped in" in output
     assert "Traceback" not in output
     assert any((tmp_path / "state").iterdir()), "no state was saved on the way out"
-    for port in (http_port, smtp_port):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", port))  # free again: nothing left listening
+    for port in (http_port, smtp_port):  # nothing left listening: a connection is refused (a bind could meet
+        with pytest.raises(ConnectionRefusedError):  # TIME_WAIT of the connections just closed, and fail)
+            socket.create_connection(("127.0.0.1", port), timeout=10).close()
