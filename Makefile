@@ -20,10 +20,10 @@ $(STAMP): requirements-dev.txt shared/requirements.txt
 
 install: $(STAMP) ## create .venv and install the pinned packages
 
-browser: ## install Debian's Chromium for the browser tests (needs root or sudo)
-	@command -v chromium >/dev/null || { \
+browser: ## install Debian's Chromium (browser tests) and curl (the banner's first mail) when missing (root or sudo)
+	@command -v chromium >/dev/null && command -v curl >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium curl >/dev/null; }
 
 run: install ## start the whole system locally (AWS emulator, gateway :8000, SMTP :2525, schedules, console)
 	$(PY) -m loket_local

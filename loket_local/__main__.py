@@ -57,18 +57,27 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def first_mail_command(port: int, to: str) -> str:
+    """A shell line that sends a first mail with curl (CRLF line ends, as SMTP wants)."""
+    return (
+        "printf 'From: you@example.net\\nSubject: Hello\\n\\nMy first ticket\\n' | "
+        f"curl -sS --crlf -T - smtp://localhost:{port} --mail-from you@example.net --mail-rcpt {to}"
+    )
+
+
 def print_banner(stack: LocalStack) -> None:
     url = stack.http_url
     tokens = stack.issuer.tokens()
     restored = stack.restored
+    support = stack.support_address or "<no receipt rule in the template>"
     lines = [
         "",
         f"Loket is running locally (ready in {stack.started_in_s:.1f} s)",
         f"  console      {url}/",
         f"  API          {url}/v1/...  ({len(stack.gateway.routes)} routes from template.yaml)",
         f"  dev tools    {url}/_local/   login {url}/_local/login   outbox {url}/_local/outbox",
-        f"  SMTP         {stack.settings.host}:{stack.smtp_port}  (e.g. swaks --server localhost:{stack.smtp_port} "
-        "--to <support address>)",
+        f"  SMTP         localhost:{stack.smtp_port}  mail to {support} becomes a ticket; what Loket sends is in the outbox",
+        f"  first mail   {first_mail_command(stack.smtp_port, support)}",
         f"  AWS (moto)   {stack.aws.endpoint}",
         f"  functions    {len(stack.runtime.functions)}, queue consumers and pipes {len(stack.workers)}, "
         f"schedules {len(stack.triggers)}",

@@ -87,7 +87,8 @@ class DevEndpoints:
             if head == "dlq" and len(parts) == 3 and parts[2] == "redrive" and method == "POST":
                 return self.redrive(request, parts[1])
             if head == "invocations.json":
-                return json_response(200, [i.summary() for i in reversed(self.stack.runtime.history)])
+                runtime = self.stack.runtime
+                return json_response(200, [i.summary() for i in [*runtime.running(), *reversed(runtime.history)]])
             if head == "save" and method == "POST":
                 self.stack.save()
                 return json_response(200, {"saved": str(self.stack.settings.state_dir.name)})

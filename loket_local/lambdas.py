@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from loket_local.template import ROOT, FunctionSpec
 
@@ -83,10 +84,45 @@ class Hold:
         return self.record
 
 
+class FunctionLog:
+    """What a function prints, as its log group would hold it: every line in `<log dir>/<logical id>.log`; lines at
+    WARNING or above, and anything that is not a structured log line (a traceback, a print), also on the console."""
+
+    _QUIET = ('"level":"DEBUG"', '"level":"INFO"', '"level": "DEBUG"', '"level": "INFO"')
+
+    def __init__(self, logical_id: str, directory: Path | None) -> None:
+        self.logical_id = logical_id
+        self._lock = threading.Lock()
+        self._file = None
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._file = (directory / f"{logical_id}.log").open("a", encoding="utf-8", errors="replace")
+
+    def follow(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.write(line.rstrip("\n"))
+        stream.close()
+
+    def write(self, line: str) -> None:
+        if not line.strip():
+            return
+        with self._lock:
+            if self._file is not None and not self._file.closed:
+                self._file.write(line + "\n")
+                self._file.flush()
+        if not (line.startswith("{") and any(quiet in line for quiet in self._QUIET)):
+            log.warning("[%s] %s", self.logical_id, line)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+
+
 class _Environment:
     """One worker process and the connection to it."""
 
-    def __init__(self, fn: FunctionSpec, environment: dict[str, str]) -> None:
+    def __init__(self, fn: FunctionSpec, environment: dict[str, str], output: FunctionLog) -> None:
         module, _, attr = fn.handler.rpartition(".")
         mine, theirs = socket.socketpair()
         try:
@@ -96,9 +132,18 @@ class _Environment:
                 cwd=fn.code_dir,
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
             )
         finally:
             theirs.close()
+        assert self.process.stdout is not None
+        threading.Thread(
+            target=output.follow, args=(self.process.stdout,), name=f"log:{fn.logical_id}", daemon=True
+        ).start()
         self.connection = Connection(mine.detach())
         self.pid = self.process.pid
         try:
@@ -207,15 +252,19 @@ class FunctionRuntime:
     region: str
     account: str
     concurrency: int = 4  # environments per function at most (lower when the template reserves less)
+    log_dir: Path | None = None  # where each function's output is kept (one file per function)
     history: deque[Invocation] = field(default_factory=lambda: deque(maxlen=200))
 
     def __post_init__(self) -> None:
         self.listeners: list[Callable[[Invocation], None]] = []
         self._running: dict[str, Invocation] = {}
         self._holds: dict[str, Hold] = {}
+        self.logs = {logical: FunctionLog(logical, self.log_dir) for logical in self.functions}
         self._pools = {
             logical: _Pool(
-                lambda logical=logical: _Environment(self.functions[logical], self.process_environment(logical)),
+                lambda logical=logical: _Environment(
+                    self.functions[logical], self.process_environment(logical), self.logs[logical]
+                ),
                 min(self.concurrency, fn.reserved_concurrency or self.concurrency) or 1,
             )
             for logical, fn in self.functions.items()
@@ -336,6 +385,8 @@ class FunctionRuntime:
         """End every environment (the stack is stopping)."""
         for pool in self._pools.values():
             pool.close()
+        for output in self.logs.values():
+            output.close()
 
 
 def _module_name(fn: FunctionSpec, module_path: str) -> str:

@@ -135,6 +135,7 @@ class LocalStack:
             region=self.region,
             account=self.account,
             concurrency=s.function_concurrency,
+            log_dir=s.state_dir / "logs",
         )
         self.runtime.warm()
         self.restored = self.store.load(self.aws)
@@ -340,6 +341,11 @@ class LocalStack:
         self.receipt = ReceiptRules(rules, self.runtime, self.aws.client("s3"), self.invoker, self.region, self.account)
         self.smtp = SmtpServer(self.receipt, self.settings.host, self.smtp_port)
         self.smtp.start()
+
+    @property
+    def support_address(self) -> str | None:
+        """The first address a receipt rule accepts (the template's support mailbox), if any."""
+        return next((r for rule in self.receipt.rules for r in rule.recipients if "@" in r), None)
 
     def _start_gateway(self) -> None:
         from loket_local.devtools import DevEndpoints

@@ -6,6 +6,7 @@ module-scoped stack of test_local_stack.py.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import smtplib
@@ -77,6 +78,15 @@ def test_port_in_use_names_the_port_and_its_variable(tmp_path: Path) -> None:
     assert "LOKET_HTTP_PORT" in str(error.value)
 
 
+# what a console that has nothing to report must not show
+NOISE = ("Traceback", "WARNING", "HeaderParsingError", "Failed to parse headers", "KeyError", " failed")
+
+
+def _acknowledged(http_port: int, subject: str) -> bool:
+    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/_local/outbox.json", timeout=30) as response:
+        return any(subject in mail["subject"] for mail in json.loads(response.read()))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,6 +118,11 @@ def test_make_run_entry_point_serves_then_ctrl_c_stops_it_cleanly_and_frees_its_
         with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
             assert smtp.noop()[0] == 250
 
+        # the banner's "first mail" line, run as a newcomer would paste it, gets a ticket and an acknowledgement
+        command = next(line for line in lines if "first mail" in line).split("first mail", 1)[1].strip()
+        subprocess.run(["bash", "-c", command], check=True, timeout=60)
+        eventually(lambda: _acknowledged(http_port, "Hello"), timeout=120)
+
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0, "".join(lines)
     finally:
@@ -118,6 +133,9 @@ def test_make_run_entry_point_serves_then_ctrl_c_stops_it_cleanly_and_frees_its_
 
     output = "".join(lines)
     assert f"console      http://localhost:{http_port}/" in output
+    assert f"SMTP         localhost:{smtp_port}  mail to support@example.com becomes a ticket" in output
+    quiet = [line for line in lines if any(word in line for word in NOISE)]
+    assert quiet == [], "the console should stay quiet when nothing is wrong"
     assert "stopping (saving state)..." in output and "stopped in" in output
     assert "Traceback" not in output
     assert any((tmp_path / "state").iterdir()), "no state was saved on the way out"
