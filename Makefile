@@ -34,11 +34,17 @@ token: install ## print development tokens for the local gateway
 reset: ## wipe the local stack's saved state
 	rm -rf "$${LOKET_STATE_DIR:-.local-state}"
 
+# Tests run on every core (pytest-xdist). moto's in-process mock and the local stack's embedded moto share
+# process-wide backends, so the end-to-end tests run as a second pass; there each process keeps one shared
+# stack, and whole files go to one process (--dist loadfile) so a module that starts its own stacks stops it once.
+PYTEST_WORKERS ?= auto
+
 test: install browser ## run every test (unit, integration on moto, end-to-end, template)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --ignore=tests/e2e
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests/e2e
 
 test-fast: install ## unit and integration tests only
-	$(PY) -m pytest -q -m "not e2e"
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --ignore=tests/e2e
 
 lint: install ## ruff, mypy on shared/, cfn-lint on the template
 	$(VENV)/bin/ruff check .

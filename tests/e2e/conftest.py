@@ -102,22 +102,52 @@ def start_stack(
     return stack.start()
 
 
+class SharedStack:
+    """One stack from template.yaml for every test module of a test process that can share it (each xdist worker
+    has its own). moto's backends are process-wide, so a module that starts stacks of its own first stops it; the
+    next module that wants it starts it again."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.stack: LocalStack | None = None
+
+    def get(self) -> LocalStack:
+        if self.stack is None:
+            self.stack = start_stack(self.factory.mktemp("local-state"))
+        return self.stack
+
+    def stop(self) -> None:
+        if self.stack is not None:
+            stack, self.stack = self.stack, None
+            stack.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedStack]:
+    holder = SharedStack(tmp_path_factory)
+    yield holder
+    holder.stop()
+
+
 @pytest.fixture(scope="module")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """The whole system from template.yaml, started once per test module."""
-    stack = start_stack(tmp_path_factory.mktemp("local-state"))
-    yield stack
-    stack.stop()
+def local_stack(shared_stack: SharedStack) -> LocalStack:
+    """The whole system from template.yaml, shared by the modules of this test process."""
+    return shared_stack.get()
+
+
+@pytest.fixture(scope="module")
+def own_stacks(shared_stack: SharedStack) -> None:
+    """For a module that starts stacks of its own: the shared one stops first (one moto per process)."""
+    shared_stack.stop()
 
 
 @pytest.fixture(autouse=True)
 def aws_env() -> None:
-    """Replaces the suite's per-test fake-AWS environment here: the stack runs functions in this process,
-    in background threads too, with their own environment swapped in; a test changing os.environ at its
-    start or end would pull credentials from under a function that is still running."""
+    """Replaces the suite's per-test fake-AWS environment here: the stack's functions run in processes of their own
+    with the template's environment, and the stack's clients carry their own endpoint and credentials."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Headless Chromium from Debian's package (`make browser` installs it; `make test` runs that first)."""
     executable = shutil.which("chromium")

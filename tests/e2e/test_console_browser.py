@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(autouse=True, scope="module")
 def patient_expectations() -> Iterator[None]:
-    """Each click waits on the local stack, which runs one function at a time: allow more than Playwright's 5 s."""
+    """Each click waits on a function of the local stack, on a busy 2-core machine: allow more than Playwright's 5 s."""
     expect.set_options(timeout=20_000)
     yield
     expect.set_options(timeout=5_000)

@@ -26,7 +26,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, clock: ManualClock) -> Iterator[LocalStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, clock: ManualClock, own_stacks: None) -> Iterator[LocalStack]:
     stack = start_stack(tmp_path_factory.mktemp("generic-state"), FIXTURES / "template.yaml", clock=clock)
     yield stack
     stack.stop()

@@ -24,7 +24,7 @@ from loket_local.settings import LocalSettings
 from loket_local.stack import LocalStack, PortInUse
 from tests.e2e.conftest import ROOT, eventually, http, start_stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("own_stacks")]
 
 
 def agent(stack: LocalStack) -> str:
