@@ -6,6 +6,8 @@ baseline measured in the same run (a bare interpreter; a raw boto3 call on the s
 1. Cold start: a fresh interpreter imports each function's module (what Lambda's init phase does);
    median of several runs, and peak memory (max RSS), against a bare `python -c pass`.
 2. Warm requests through the agent API handler on moto, against the raw DynamoDB call underneath.
+
+BENCH_RUNS (default 5): fresh interpreters per cold start.
 """
 
 from __future__ import annotations
@@ -20,7 +22,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+
+def _runs() -> int:
+    raw = os.environ.get("BENCH_RUNS", "5")
+    try:
+        runs = int(raw)
+    except ValueError:
+        runs = 0
+    if runs < 1:  # no figure comes out of zero runs (a median of nothing)
+        raise SystemExit(f"BENCH_RUNS must be a whole number of at least 1, not {raw!r}")
+    return runs
+
+
+RUNS = _runs()
 
 _PROBE = """
 import resource, sys, time
