@@ -59,7 +59,7 @@ format: install ## apply ruff's fixes and formatting
 openapi: install ## regenerate the committed OpenAPI document from the code
 	PYTHONPATH=shared $(PY) -m loket.api.openapi_dump > docs/openapi.json
 
-bench: install ## cold-start and throughput figures, compared as ratios in one run
+bench: install ## cold-start and throughput figures as ratios in one run; mail-to-acknowledgement latency by stage
 	PYTHONPATH=shared:. $(PY) tests/bench.py
 
 $(SAM_VENV)/bin/sam:

@@ -6,6 +6,10 @@ baseline measured in the same run (a bare interpreter; a raw boto3 call on the s
 1. Cold start: a fresh interpreter imports each function's module (what Lambda's init phase does);
    median of several runs, and peak memory (max RSS), against a bare `python -c pass`.
 2. Warm requests through the agent API handler on moto, against the raw DynamoDB call underneath.
+3. Mail to its acknowledgement on an idle local stack, one at a time and 20 at once, split into stages
+   (`tests/bench_mail.py`, which also runs alone).
+
+BENCH_RUNS (default 5): fresh interpreters per cold start, and mails sent one at a time.
 """
 
 from __future__ import annotations
@@ -19,8 +23,23 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.bench_mail import mail_latency
+
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+
+def _runs() -> int:
+    raw = os.environ.get("BENCH_RUNS", "5")
+    try:
+        runs = int(raw)
+    except ValueError:
+        runs = 0
+    if runs < 1:  # no figure comes out of zero runs (a median of nothing)
+        raise SystemExit(f"BENCH_RUNS must be a whole number of at least 1, not {raw!r}")
+    return runs
+
+
+RUNS = _runs()
 
 _PROBE = """
 import resource, sys, time
@@ -182,3 +201,4 @@ def warm_requests() -> None:
 if __name__ == "__main__":
     cold_starts()
     warm_requests()
+    mail_latency(RUNS)
