@@ -127,6 +127,38 @@ class SerializedMoto:
                 self._changes.wait_for(lambda seen=seen: self._generation != seen, timeout=min(0.25, remaining))
 
 
+def keep_streams_across_rolled_back_transactions() -> None:
+    """moto undoes a cancelled TransactWriteItems by putting back deep copies of the tables it touched, stream shard
+    included: every shard iterator handed out before (the Pipe's, a mapping's) then reads a shard that no longer
+    receives records, and after the first cancelled transaction (two tickets racing for a number) no ticket event
+    reaches the notifier again. The live shard is kept instead, cut back to the records it had before the
+    transaction. Applied once per process; moto's other behaviour is unchanged."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "keeps_streams", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        shards = {
+            name: (table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
+        try:
+            original(self, transact_items)
+        except Exception:
+            for name, (shard, length) in shards.items():
+                table = self.tables.get(name)
+                if table is not None and table.stream_shard is not shard:
+                    del shard.items[length:]
+                    shard.table, table.stream_shard = table, shard
+            raise
+
+    transact_write_items.keeps_streams = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 def _has_messages(answer: bytes) -> bool:
     try:
         return bool(json.loads(answer).get("Messages"))
@@ -161,6 +193,7 @@ class EmbeddedAws:
         from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        keep_streams_across_rolled_back_transactions()
         self.account = DEFAULT_ACCOUNT_ID
         app = SerializedMoto(DomainDispatcherApplication(create_backend_app), self.lock)
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)

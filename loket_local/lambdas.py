@@ -287,6 +287,8 @@ class FunctionRuntime:
             **{k: os.environ[k] for k in _HOST_KEEPS if k in os.environ},
             "PYTHONPATH": os.pathsep.join(path),
             "PYTHONUNBUFFERED": "1",
+            # Powertools warns on every invocation that records no metric (a GET); the console stays for real trouble
+            "PYTHONWARNINGS": "ignore:No application metrics to publish",
             "TZ": ":UTC",
             "LAMBDA_TASK_ROOT": str(fn.code_dir),
             "_HANDLER": fn.handler,

@@ -130,3 +130,29 @@ def test_racing_conditional_writes_on_the_embedded_moto_exclude_each_other(local
     # then: each successful write moved the counter by one, so no two writers won the same value
     final = int(ddb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["value"]["N"])
     assert sorted(won) == list(range(1, final + 1))
+
+
+def test_twenty_mails_at_once_each_become_a_ticket_and_an_acknowledgement(local_stack: LocalStack) -> None:
+    # given: twenty customers who write at the same moment, each over a connection of their own
+    run = uuid.uuid4().hex[:6]
+    count = 20
+    barrier = threading.Barrier(count)
+    subjects = [f"Burst {run} {i}" for i in range(count)]
+
+    def write(i: int) -> None:
+        barrier.wait(timeout=30)
+        send_mail(local_stack, f"burst{i}.{run}@example.org", support_address(local_stack), subjects[i], "At once.")
+
+    # when: the mails arrive together
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(write, range(count)))
+
+    # then: every mail is a ticket and every customer is acknowledged; nothing waits in a dead-letter queue
+    def acknowledged() -> set[str]:
+        return {s for s in subjects for m in local_stack.outbox.mails() if s in m["subject"]}
+
+    eventually(lambda: acknowledged() == set(subjects), timeout=120)
+    listed = {t["subject"] for t in tickets(local_stack)}
+    assert set(subjects) <= listed
+    dead = http(local_stack, "GET", "/_local/dlq.json").json()
+    assert all(queue["count"] == 0 for queue in dead.values()), dead

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import random
 import time
 import uuid
 from collections.abc import Iterable
@@ -32,7 +33,8 @@ from loket.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
 from loket.domain.ticket import AuditEvent, Priority, Status
 
 _STATUS_ORDER = [s.value for s in Status]
-_MAX_CREATE_ATTEMPTS = 8
+_MAX_CREATE_ATTEMPTS = 12
+_BASE_BACKOFF_S, _MAX_BACKOFF_S = 0.01, 0.25
 
 
 class DuplicateLookup(Exception):
@@ -404,7 +406,10 @@ def create_ticket(
                 if pk in failed:
                     raise DuplicateLookup(pk, find_lookup(pk)) from exc
             if failed or "TransactionConflict" in reasons:
-                continue  # another ticket took the number, or the client key is now taken: look again
+                # another ticket took the number, or the client key is now taken: look again, after a pause that
+                # grows with each attempt and is drawn at random, so that racing creators spread out
+                time.sleep(random.uniform(0, min(_MAX_BACKOFF_S, _BASE_BACKOFF_S * 2**_attempt)))
+                continue
             raise
         return ticket, True
     raise RuntimeError("could not allocate a ticket number after several attempts")
