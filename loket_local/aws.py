@@ -7,6 +7,7 @@ resolved against that stack, so functions see moto's physical names exactly as t
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
@@ -127,35 +128,68 @@ class SerializedMoto:
                 self._changes.wait_for(lambda seen=seen: self._generation != seen, timeout=min(0.25, remaining))
 
 
-def keep_streams_across_rolled_back_transactions() -> None:
-    """moto undoes a cancelled TransactWriteItems by putting back deep copies of the tables it touched, stream shard
-    included: every shard iterator handed out before (the Pipe's, a mapping's) then reads a shard that no longer
-    receives records, and after the first cancelled transaction (two tickets racing for a number) no ticket event
-    reaches the notifier again. The live shard is kept instead, cut back to the records it had before the
-    transaction. Applied once per process; moto's other behaviour is unchanged."""
+def lighter_transactions() -> None:
+    """moto undoes a cancelled TransactWriteItems by putting back deep copies of every table it touched, taken before
+    each transaction. Two faults follow for the local stack:
+
+    - the copy includes the table's stream shard, so every shard iterator handed out before (the Pipe's, a
+      mapping's) reads a shard that no longer receives records: after the first cancelled transaction (two tickets
+      racing for a number) no ticket event reached the notifier again;
+    - copying the whole table, stream records included, costs time that grows with everything ever stored (150 ms a
+      transaction with a few hundred items), under the lock that serializes moto.
+
+    Instead, only the items the transaction names are copied before it runs and put back if it is cancelled, and
+    the live stream shard is cut back to the records it had. Applied once per process; the outcome of every
+    transaction (written, or cancelled with its reasons) is moto's own."""
+    import moto.dynamodb.models as models
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
 
     original = DynamoDBBackend.transact_write_items
-    if getattr(original, "keeps_streams", False):
+    if getattr(original, "lighter", False):
         return
 
+    class _TablesNotCopied:
+        """What moto's DynamoDB module sees as `copy`: its whole-table backups become the live table itself."""
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        shards = {
-            name: (table.stream_shard, len(table.stream_shard.items))
-            for name, table in self.tables.items()
-            if table.stream_shard is not None
-        }
+        saved: list[tuple[Any, Any, Any, Any]] = []  # table, hash key, range key, the item before (or None)
+        shards: dict[int, tuple[Any, int]] = {}
+        for entry in transact_items:
+            op = next(iter(entry.values()), None)
+            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            attrs = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
+            if table is None or table.hash_key_attr not in attrs:
+                continue  # moto refuses it below, before it writes anything
+            range_attr = table.range_key_attr
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[range_attr]) if range_attr and range_attr in attrs else None
+            if range_attr and range_key is None:
+                continue
+            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+            if table.stream_shard is not None:
+                shards.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
         try:
             original(self, transact_items)
         except Exception:
-            for name, (shard, length) in shards.items():
-                table = self.tables.get(name)
-                if table is not None and table.stream_shard is not shard:
-                    del shard.items[length:]
-                    shard.table, table.stream_shard = table, shard
+            for table, hash_key, range_key, before in reversed(saved):
+                place = table.items[hash_key] if range_key is not None else table.items
+                key = range_key if range_key is not None else hash_key
+                if before is None:
+                    place.pop(key, None)
+                else:
+                    place[key] = before
+            for shard, length in shards.values():
+                del shard.items[length:]
             raise
 
-    transact_write_items.keeps_streams = True  # type: ignore[attr-defined]
+    transact_write_items.lighter = True  # type: ignore[attr-defined]
+    models.copy = _TablesNotCopied  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
@@ -193,7 +227,7 @@ class EmbeddedAws:
         from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        keep_streams_across_rolled_back_transactions()
+        lighter_transactions()
         self.account = DEFAULT_ACCOUNT_ID
         app = SerializedMoto(DomainDispatcherApplication(create_backend_app), self.lock)
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -157,7 +157,7 @@ def test_a_module_that_fails_to_load_is_reported_on_each_invocation(tmp_path: Pa
     runtime = runtime_for(tmp_path, "raise RuntimeError('broken at import')\n")
     try:
         for _ in range(2):
-            with pytest.raises(FunctionError, match="Runtime.ImportModuleError: broken at import"):
+            with pytest.raises(FunctionError, match=r"Runtime\.ImportModuleError: broken at import"):
                 runtime.invoke("Echo", {}, "test")
     finally:
         runtime.close()

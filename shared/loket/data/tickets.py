@@ -27,7 +27,7 @@ from loket.data.models import (
     TagItem,
     TicketItem,
     _Base,
-    _TableMeta,
+    transaction_connection,
 )
 from loket.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
 from loket.domain.ticket import AuditEvent, Priority, Status
@@ -47,7 +47,7 @@ class DuplicateLookup(Exception):
 
 
 def _connection() -> Connection:
-    return Connection(region=_TableMeta.region)
+    return transaction_connection()
 
 
 def index_ticket(ticket: TicketItem) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import botocore.session
 import pytest
 
 from loket.data import tickets as repo
+from loket.data.models import _TableMeta, configure
 from loket.domain.errors import VersionConflict
 from loket.domain.ticket import Actor, Channel
 from loket.services import tickets as svc
@@ -99,3 +103,28 @@ def test_same_message_id_added_twice_to_a_ticket_raises_duplicate_and_keeps_one_
         )
     assert caught.value.ticket_id == ticket.ticket_id
     assert len(repo.list_entries(ticket.ticket_id)) == 2
+
+
+def test_creating_tickets_one_after_another_builds_no_new_dynamodb_client(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a count of the DynamoDB clients botocore builds (each costs a parse of the service model)
+    built: list[str] = []
+    original = botocore.session.Session.create_client
+
+    def create_client(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        built.append(service_name)
+        return original(self, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
+    configure(_TableMeta.table_name, _TableMeta.region)
+    svc.create_ticket(_new(subject="first"), CUSTOMER)
+    after_first = built.count("dynamodb")
+
+    # when: more tickets are created in the same process (a warm function)
+    for n in range(3):
+        svc.create_ticket(_new(subject=f"again {n}"), CUSTOMER)
+
+    # then: they reuse the clients the first one built
+    assert after_first >= 1
+    assert built.count("dynamodb") == after_first
