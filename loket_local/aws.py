@@ -69,17 +69,24 @@ class SerializedMoto:
 
     _RECEIVE = "AmazonSQS.ReceiveMessage"
 
+    _READS = ("Get", "Describe", "List", "Query", "Scan", "Receive", "BatchGet", "TransactGet")
+
     def __init__(self, app: Any, lock: threading.Lock) -> None:
         self.app, self.lock = app, lock
         self._changes = threading.Condition()
         self._generation = 0
+        self.writes = 0  # requests that may have changed data (the state saver skips a round when none came)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if target == self._RECEIVE:
             return self._receive(environ, start_response)
+        operation = target.rpartition(".")[2]
+        write = not (operation.startswith(self._READS) if target else environ.get("REQUEST_METHOD") in ("GET", "HEAD"))
+        if write:
+            self.writes += 1
         status, headers, body = self._serve(environ)
-        if target.startswith("AmazonSQS."):
+        if write or target.startswith("AmazonSQS."):  # a receive may have moved a message to its DLQ
             with self._changes:
                 self._generation += 1
                 self._changes.notify_all()
@@ -124,8 +131,18 @@ class SerializedMoto:
             if remaining <= 0 or not status.startswith("200") or _has_messages(answer):
                 start_response(status, headers)
                 return [answer]
-            with self._changes:
-                self._changes.wait_for(lambda seen=seen: self._generation != seen, timeout=min(0.25, remaining))
+            self.wait_for_change(seen, min(0.25, remaining))
+
+    @property
+    def generation(self) -> int:
+        """Counts the requests that may have made something new to read (a message sent, an item written)."""
+        with self._changes:
+            return self._generation
+
+    def wait_for_change(self, seen: int, timeout: float) -> bool:
+        """Wait until a request may have changed something since `generation` read `seen`, or `timeout` passes."""
+        with self._changes:
+            return self._changes.wait_for(lambda: self._generation != seen, timeout=timeout)
 
 
 def lighter_transactions() -> None:
@@ -161,7 +178,7 @@ def lighter_transactions() -> None:
         saved: list[tuple[Any, Any, Any, Any]] = []  # table, hash key, range key, the item before (or None)
         shards: dict[int, tuple[Any, int]] = {}
         for entry in transact_items:
-            op = next(iter(entry.values()), None)
+            op: Any = next(iter(entry.values()), None)
             table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
             attrs = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
             if table is None or table.hash_key_attr not in attrs:
@@ -189,7 +206,7 @@ def lighter_transactions() -> None:
             raise
 
     transact_write_items.lighter = True  # type: ignore[attr-defined]
-    models.copy = _TablesNotCopied  # type: ignore[attr-defined]
+    models.copy = _TablesNotCopied  # type: ignore[assignment]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
@@ -211,6 +228,7 @@ class EmbeddedAws:
 
     def __post_init__(self) -> None:
         self._server: Any = None
+        self.app: SerializedMoto | None = None
         self.endpoint = ""
         self.account = ""
         self.physical_ids: dict[str, str] = {}  # logical id -> physical id, for what moto built
@@ -229,8 +247,8 @@ class EmbeddedAws:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         lighter_transactions()
         self.account = DEFAULT_ACCOUNT_ID
-        app = SerializedMoto(DomainDispatcherApplication(create_backend_app), self.lock)
-        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self.app = SerializedMoto(DomainDispatcherApplication(create_backend_app), self.lock)
+        self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
         host, port = self._server.server_address[:2]

@@ -10,6 +10,7 @@ being processed never makes an agent's API call wait, and the stack's own proces
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -262,13 +263,14 @@ class FunctionRuntime:
         self.logs = {logical: FunctionLog(logical, self.log_dir) for logical in self.functions}
         self._pools = {
             logical: _Pool(
-                lambda logical=logical: _Environment(
-                    self.functions[logical], self.process_environment(logical), self.logs[logical]
-                ),
+                functools.partial(self._spawn, logical),
                 min(self.concurrency, fn.reserved_concurrency or self.concurrency) or 1,
             )
             for logical, fn in self.functions.items()
         }
+
+    def _spawn(self, logical_id: str) -> _Environment:
+        return _Environment(self.functions[logical_id], self.process_environment(logical_id), self.logs[logical_id])
 
     # ------------------------------------------------------------------ lookup
     def find(self, name: str) -> str | None:
@@ -277,6 +279,10 @@ class FunctionRuntime:
             if name in (logical, fn.short_name, self.names.get(logical)):
                 return logical
         return None
+
+    def limit(self, logical_id: str) -> int:
+        """How many invocations of the function run at once at most (its execution environments)."""
+        return self._pools[logical_id].limit
 
     def process_environment(self, logical_id: str) -> dict[str, str]:
         """Everything a function's process sees: its template variables, moto, and what Lambda itself sets."""

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 from loket_local.lambdas import FunctionError, FunctionRuntime
 from loket_local.template import EventSourceMapping, Pipe
@@ -42,25 +42,33 @@ def matches(patterns: list[Any], record: dict[str, Any]) -> bool:
 class _Worker:
     name = "worker"
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, stop: threading.Event, threads: int = 1) -> None:
         self.stop = stop
-        self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self.threads = [
+            threading.Thread(target=self._run, name=f"{self.name}#{n}", daemon=True) for n in range(max(1, threads))
+        ]
 
     def start(self) -> None:
-        self.thread.start()
+        for thread in self.threads:
+            thread.start()
 
     def join(self, timeout: float = 5.0) -> None:
-        if self.thread.is_alive():
-            self.thread.join(timeout)
+        for thread in self.threads:
+            if thread.is_alive():
+                thread.join(timeout)
 
     def _run(self) -> None:
         while not self.stop.is_set():
             try:
                 if not self.step():
-                    self.stop.wait(0.2)
+                    self.idle()
             except Exception:
                 log.exception("%s failed; retrying", self.name)
                 self.stop.wait(1.0)
+
+    def idle(self) -> None:
+        """Nothing to do: wait a little before the next step."""
+        self.stop.wait(0.2)
 
     def step(self) -> bool:
         raise NotImplementedError
@@ -234,20 +242,49 @@ class StreamReader:
         return records
 
 
+class Changes(Protocol):
+    """What the embedded AWS tells a reader that is waiting for something new (see aws.SerializedMoto)."""
+
+    @property
+    def generation(self) -> int: ...
+
+    def wait_for_change(self, seen: int, timeout: float) -> bool: ...
+
+
 class PipePoller(_Worker):
     def __init__(
-        self, stop: threading.Event, pipe: Pipe, reader: StreamReader, send: Callable[[list[dict[str, Any]]], None]
+        self,
+        stop: threading.Event,
+        pipe: Pipe,
+        reader: StreamReader,
+        send: Callable[[list[dict[str, Any]]], None],
+        changes: Changes | None = None,
     ) -> None:
         self.name = f"pipe:{pipe.logical_id}"
         super().__init__(stop)
-        self.pipe, self.reader, self.send = pipe, reader, send
+        self.pipe, self.reader, self.send, self.changes = pipe, reader, send, changes
         self.patterns = [_pattern(f) for f in pipe.filters]
+        self._seen = -1
+
+    def idle(self) -> None:
+        """Read again as soon as something was written (not on a fixed beat): events leave at once, and an idle
+        stack does not keep asking the stream."""
+        if self.changes is None:
+            super().idle()
+        elif self.changes.wait_for_change(self._seen, timeout=0.5):
+            self.stop.wait(0.05)  # let a burst of writes gather: one read takes them all
+        else:
+            self._seen = self.changes.generation
 
     def step(self) -> bool:
-        records = self.reader.read(self.pipe.batch_size)
+        if self.changes is not None:
+            self._seen = self.changes.generation  # before the read: a write after it wakes the next wait
+        # one read takes what the shard has (up to 1000, as GetRecords allows); the target gets pipe-sized batches
+        records = self.reader.read(1000)
         chosen = [r for r in records if matches(self.patterns, r)]
-        if chosen:
-            self.send(chosen)
+        size = max(1, self.pipe.batch_size)
+        for start in range(0, len(chosen), size):
+            self.send(chosen[start : start + size])
         return bool(records)
 
 

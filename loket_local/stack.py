@@ -249,7 +249,7 @@ class LocalStack:
             send = self._pipe_target(pipe)
             if send is not None:
                 reader = StreamReader(streams, source, pipe.starting_position)
-                self.workers.append(PipePoller(self.stop_event, pipe, reader, send))
+                self.workers.append(PipePoller(self.stop_event, pipe, reader, send, self.aws.app))
         for worker in self.workers:
             worker.start()
 
@@ -363,9 +363,14 @@ class LocalStack:
 
     # ------------------------------------------------------------------ state
     def _save_loop(self) -> None:
+        saved = -1
         while not self.stop_event.wait(self.settings.persist_every_s):
+            writes = self.aws.app.writes if self.aws.app is not None else -2
+            if writes == saved:
+                continue  # nothing written since the last round: no scan of every table
             try:
                 self.store.save(self.aws, self.outbox)
+                saved = writes
             except Exception:
                 log.exception("saving the local state failed (will retry)")
 

@@ -133,6 +133,7 @@ class EventSourceMapping:
     filters: tuple[str, ...]
     starting_position: str
     maximum_retry_attempts: int
+    maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency (SQS): batches in flight at once
 
 
 @dataclass(frozen=True)
@@ -381,6 +382,7 @@ class LocalTemplate:
                     filters=filters,
                     starting_position=str(p.get("StartingPosition", "LATEST")),
                     maximum_retry_attempts=int(p.get("MaximumRetryAttempts", -1)),
+                    maximum_concurrency=_int_or_none((p.get("ScalingConfig") or {}).get("MaximumConcurrency")),
                 )
             )
         return out

@@ -12,9 +12,9 @@ its own address, so the per-sender burst limit and the per-requester acknowledge
 3. Where the time goes, per mail, from the invocation records (`stack.runtime.history`: started, duration_ms) and
    the timestamps above: SMTP accept | inbound function, waiting to start and running | table stream -> pipe ->
    queue -> notifier start | notifier running | acknowledgement seen in the outbox after the notifier ended.
-   Medians per stage. A running time includes waiting for the runtime's turn when the runtime runs one invocation
-   at a time; the part of it that overlaps invocations which finished earlier is shown as that wait. "accepted ->
-   starts" is a few ms below zero when the function starts before the server's 250 has reached the client.
+   Medians per stage. Each function runs in environments of its own (worker processes), so "accepted -> starts"
+   is the wait for a free environment, or for a new one to start (its cold start) when all are busy; it is a few
+   ms below zero when the function starts before the server's 250 has reached the client.
 
 A first mail, not counted, imports both functions (their cold start) before the figures are taken.
 No thresholds are asserted; the targets are printed beside the figures. Run alone: `python tests/bench_mail.py`.
@@ -23,6 +23,7 @@ No thresholds are asserted; the targets are printed beside the figures. Run alon
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import re
@@ -55,12 +56,10 @@ BURST_P95_TARGET_S = 5.0
 TOKEN = re.compile(r"bench[0-9a-f]{10}")
 STAGES = {  # key -> label, in pipeline order; the stages of one mail add up to its total
     "smtp": "SMTP send -> 250 accepted",
-    "inbound_wait": "inbound function: accepted -> starts",
+    "inbound_wait": "inbound function: accepted -> starts *",
     "inbound_run": "inbound function: running",
-    "inbound_turn": "  of which waiting for its turn *",
     "transit": "table stream -> pipe -> queue -> notifier starts",
     "notifier_run": "notifier: running",
-    "notifier_turn": "  of which waiting for its turn *",
     "seen": "acknowledgement seen in outbox - notifier end",
     "total": "total (medians of stages need not add up)",
 }
@@ -173,13 +172,6 @@ def runs(stack: LocalStack) -> list[Run]:
     ]
 
 
-def turn_wait(run: Run, everything: list[Run]) -> float:
-    """The part of `run` that overlaps invocations which ended before it did: with a runtime that runs one
-    invocation at a time, the time it waited for its turn (with parallel workers it would only be overlap)."""
-    busy_until = max((r.ended for r in everything if r.ended < run.ended), default=run.started)
-    return min(max(0.0, busy_until - run.started), run.ended - run.started)
-
-
 def ticket_tokens(stack: LocalStack, inbound: list[Run]) -> dict[str, Run]:
     """Subject token -> the inbound invocation that made its ticket (from the result's ticket id and the table)."""
     from loket.data import keys
@@ -241,10 +233,8 @@ def breakdown(stack: LocalStack, watch: OutboxWatch, mails: list[Mail], settle_s
                 "smtp": mail.accepted_at - mail.sent_at,
                 "inbound_wait": inbound.started - mail.accepted_at,
                 "inbound_run": inbound.ended - inbound.started,
-                "inbound_turn": turn_wait(inbound, everything),
                 "transit": sender.started - inbound.ended,
                 "notifier_run": sender.ended - sender.started,
-                "notifier_turn": turn_wait(sender, everything),
                 "seen": seen - sender.ended,
                 "total": seen - mail.sent_at,
             }
@@ -298,7 +288,8 @@ def mail_latency(runs_one_at_a_time: int = 5) -> dict[str, Any]:
 
     state_dir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
     log_file = state_dir / "functions.log"
-    settings = LocalSettings(
+    settings = dataclasses.replace(  # LOKET_* variables apply (LOKET_FUNCTION_CONCURRENCY, say), as in make run
+        LocalSettings.from_env(),
         template=ROOT / "template.yaml",
         state_dir=state_dir / "state",
         http_port=0,
@@ -446,7 +437,7 @@ def _print(f: dict[str, Any]) -> None:
         print(f"  {label:<48} {text}")
     poll, matching = f["polling"], f["matching"]
     print(
-        "  * overlap with invocations that ended first: the local runtime runs one invocation at a time\n"
+        "  * waits for a free environment of the function, or for a new one's cold start when all are busy\n"
         f"  outbox polled every {poll['interval_s'] * 1000:.0f} ms: {poll['polls']} polls, {poll['mean_read_ms']:.2f} ms "
         f"per read, {poll['cpu_share'] * 100:.1f} % of one core; notifier invocation matched by time window "
         f"({matching['ambiguous']} ambiguous, {matching['unmatched']} unmatched); function errors {f['function_errors']}, "
