@@ -5,6 +5,12 @@ performs its actions (S3Action: the raw message into the bucket under prefix + S
 the function with an SES-shaped event, verdicts included; AddHeaderAction; StopAction). Verdicts are PASS
 unless the message carries `X-SES-Spam-Verdict` / `X-SES-Virus-Verdict` or `X-Local-<Kind>-Verdict`
 (kind: spam, virus, spf, dkim, dmarc), which is how tests send spam or a failed DMARC check.
+
+Like SES receiving, the server takes internationalized mail (SMTPUTF8, RFC 6531: UTF-8 in the envelope and in the
+headers) and lines of any length within the message size limit (aiosmtpd refuses lines over RFC 5321's 1000 octets;
+SES does not, and real mail has them: exported logs, HTML on one line). The stored object is the message byte for
+byte, with SES's own headers on top.
+
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import email
 import email.policy
 import email.utils
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -133,7 +140,12 @@ class ReceiptRules:
     ) -> dict[str, Any]:
         """The event SES gives a Lambda action (mail metadata, common headers, receipt with verdicts)."""
         stamp = arrived.strftime("%Y-%m-%dT%H:%M:%S.") + f"{arrived.microsecond // 1000:03d}Z"
-        headers = [{"name": k, "value": str(v)} for k, v in message.items()]
+        raw_headers = [(name, _header_text(value)) for name, value in message.raw_items()]
+        headers = [{"name": name, "value": value} for name, value in raw_headers]
+
+        def values_of(key: str) -> list[str]:
+            return [value for name, value in raw_headers if name.lower() == key.lower()]
+
         common: dict[str, Any] = {"returnPath": mail_from}
         for field_name, key in (
             ("from", "From"),
@@ -143,12 +155,13 @@ class ReceiptRules:
             ("replyTo", "Reply-To"),
             ("sender", "Sender"),
         ):
-            values = message.get_all(key)
+            values = values_of(key)
             if values:
-                common[field_name] = [email.utils.formataddr(a) for a in email.utils.getaddresses(values)]
+                common[field_name] = [_mailbox_text(n, a) for n, a in email.utils.getaddresses(values)]
         for field_name, key in (("date", "Date"), ("messageId", "Message-ID"), ("subject", "Subject")):
-            if message.get(key) is not None:
-                common[field_name] = str(message.get(key))
+            values = values_of(key)
+            if values:
+                common[field_name] = values[0]
         return {
             "Records": [
                 {
@@ -183,6 +196,25 @@ class ReceiptRules:
                 }
             ]
         }
+
+
+def _header_text(value: str) -> str:
+    """A header value as text: 8-bit bytes (UTF-8 under RFC 6532) read as UTF-8, not as replacement characters."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')
+_ESCAPES = re.compile(r'[\\"]')
+
+
+def _mailbox_text(name: str, address: str) -> str:
+    """`name <address>` as `formataddr` writes it, but as it stands in the message: an address or a name in UTF-8
+    (RFC 6532) stays UTF-8, neither refused (`formataddr` takes ASCII addresses only) nor turned into RFC 2047."""
+    if not name:
+        return address
+    quote = '"' if _SPECIALS.search(name) else ""
+    escaped = _ESCAPES.sub(r"\\\g<0>", name)
+    return f"{quote}{escaped}{quote} <{address}>"
 
 
 def _verdict(message: Any, kind: str) -> str:
@@ -231,10 +263,26 @@ class _Handler:
         return f"250 Ok {message_id}"
 
 
+class _Smtp(SMTP):
+    # SES receiving takes lines of any length; only the message size limit bounds them
+    line_length_limit = MAX_MESSAGE
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _Smtp(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpServer:
     def __init__(self, rules: ReceiptRules, host: str, port: int) -> None:
-        self.controller = Controller(
-            _Handler(rules), hostname=host, port=port, data_size_limit=MAX_MESSAGE, decode_data=False, ready_timeout=10
+        self.controller = _Controller(
+            _Handler(rules),
+            hostname=host,
+            port=port,
+            data_size_limit=MAX_MESSAGE,
+            decode_data=False,
+            enable_SMTPUTF8=True,  # the Controller's default, the SMTP class's is off: said here, as SES does it
+            ready_timeout=10,
         )
 
     def start(self) -> None:
