@@ -1,5 +1,6 @@
 """The SMTP side of the local stack, the way SES receiving treats mail: internationalized addresses (SMTPUTF8),
-and lines longer than RFC 5322's 998 characters."""
+lines longer than RFC 5322's 998 characters, and mail that cannot be handed on, which must end somewhere visible
+instead of in a 4xx the sender retries forever."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from email.utils import make_msgid
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from loket_local.smtp import ReceiptRules
+from loket_local.smtp import ReceiptRules, delivery_failure_reply
 from loket_local.stack import LocalStack
 from tests.e2e.conftest import eventually, http
 
@@ -146,6 +148,40 @@ def test_line_of_3000_characters_arrives_byte_for_byte_in_bucket_and_ticket(loca
     assert long_line in entries["items"][0]["body_text"].splitlines()
 
 
+# --- mail that cannot be handed on ---------------------------------------------------------------------------
+
+
+def transaction(stack: LocalStack, mail_from: bytes, rcpt_to: bytes) -> tuple[int, bytes]:
+    """MAIL, RCPT and DATA with raw envelope bytes; the first reply that is not a success ends it."""
+    message = b"From: x@example.org\r\nSubject: hello\r\n\r\nhello\r\n"
+    with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=30) as smtp:
+        smtp.ehlo("client.example.org")
+        for command in (b"MAIL FROM:<" + mail_from + b"> SMTPUTF8", b"RCPT TO:<" + rcpt_to + b">"):
+            smtp.send(command + b"\r\n")
+            code, reply = smtp.getreply()
+            if code >= 400:
+                return code, reply
+        return smtp.data(message)
+
+
+def test_sender_address_that_is_not_utf8_is_refused_with_5xx_and_reason_not_451(local_stack: LocalStack) -> None:
+    """Latin-1 bytes in MAIL FROM under SMTPUTF8: the address can be neither written into the stored mail (SES's
+    Return-Path and Received headers) nor put in the JSON event. A retry sends the same bytes, so a 451 would only
+    loop; the mail is refused for good, with the reason."""
+    code, reply = transaction(local_stack, b"caf\xe9@example.org", support_address(local_stack).encode())
+
+    assert (code, b"UTF-8" in reply) == (553, True), reply
+
+
+def test_recipient_address_that_is_not_utf8_is_refused_with_5xx_and_reason_not_451(local_stack: LocalStack) -> None:
+    local, _, domain = support_address(local_stack).partition("@")
+    recipient = local.encode() + b"+caf\xe9@" + domain.encode()  # a label the receipt rule would take
+
+    code, reply = transaction(local_stack, b"budi@example.org", recipient)
+
+    assert (code, b"UTF-8" in reply) == (553, True), reply
+
+
 def test_ses_event_for_international_mail_keeps_header_strings_as_in_the_message() -> None:
     raw = (
         'From: "Ramírez, José" <josé@bücher.example>\r\nTo: Dukungan <support@loket.example>\r\n'
@@ -173,3 +209,29 @@ def test_ses_event_for_international_mail_keeps_header_strings_as_in_the_message
     assert mail["commonHeaders"]["returnPath"] == mail["source"] == "josé@bücher.example"
     assert {"name": "Message-ID", "value": "<a1@bücher.example>"} in mail["headers"]
     assert not any("\ufffd" in h["value"] for h in mail["headers"])
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), 451),
+        (ReadTimeoutError(endpoint_url="http://127.0.0.1:1"), 451),
+        (ClientError({"Error": {"Code": "SlowDown"}, "ResponseMetadata": {"HTTPStatusCode": 503}}, "PutObject"), 451),
+        (
+            ClientError({"Error": {"Code": "InternalError"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "PutObject"),
+            451,
+        ),
+        (
+            ClientError({"Error": {"Code": "NoSuchBucket"}, "ResponseMetadata": {"HTTPStatusCode": 404}}, "PutObject"),
+            554,
+        ),
+        (UnicodeEncodeError("ascii", "josé", 3, 4, "ordinal not in range(128)"), 554),
+        (ValueError("header value contains a linefeed"), 554),
+    ],
+)
+def test_failed_hand_on_is_451_only_when_a_retry_can_get_past_it(error: Exception, code: int) -> None:
+    reply = delivery_failure_reply(error, "budi@example.org", ["support@loket.example"])
+
+    assert reply.startswith(f"{code} ")
+    assert type(error).__name__ in reply  # the reason goes to the client, not only to our log
+    assert "\n" not in reply and reply.isascii()
