@@ -8,6 +8,11 @@ with the text on one line and no header smuggled in (`Subject: hi\\r\\nBcc: x@ev
 Addresses are checked with email-validator before they reach a header or the SES destinations;
 message ids copied from inbound mail (for In-Reply-To and References) are kept only when they look
 like `<left@right>` with printable characters.
+
+Internationalized addresses (RFC 6531) are received and kept as sent, but SES sends to 7-bit ASCII
+addresses only (it does not support SMTPUTF8 when sending): a domain in Unicode goes out in its IDNA
+(Punycode) form, which is the same mailbox; a local part in Unicode has no ASCII form, so SES cannot
+send to it at all (`needs_smtputf8`), and the caller leaves that recipient out and says why.
 """
 
 from __future__ import annotations
@@ -43,13 +48,28 @@ def header_text(value: str, limit: int = MAX_SUBJECT) -> str:
 
 
 def clean_address(value: str | None) -> str | None:
-    """A syntactically valid mailbox (`local@domain`, normalised), or None."""
+    """A valid mailbox SES can send to: `local@domain` normalised, 7-bit ASCII, the domain in IDNA (Punycode).
+
+    None for an invalid address, and for one whose local part is not ASCII (see `needs_smtputf8`).
+    """
     if not value or _CONTROL.search(value):
         return None
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        valid = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError:
         return None
+    return valid.ascii_email or None  # None when the local part is not ASCII: no ASCII form exists
+
+
+def needs_smtputf8(value: str | None) -> bool:
+    """A valid address whose local part is not ASCII (`josé@example.com`): only SMTPUTF8 can carry it, and SES
+    does not send with SMTPUTF8, so no mail can go to it through SES."""
+    if not value or _CONTROL.search(value):
+        return False
+    try:
+        return validate_email(value.strip(), check_deliverability=False).ascii_email is None
+    except EmailNotValidError:
+        return False
 
 
 def clean_message_id(value: str | None) -> str | None:

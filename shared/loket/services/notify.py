@@ -26,6 +26,10 @@ answering it would confirm the address or mail a victim). When an agent releases
 `ticket.released` sends the acknowledgement instead, once, unless the held mail was automatic.
 A requester gets at most ACK_LIMIT_PER_HOUR acknowledgements an hour (a guard against loops with
 auto-responders that ignore Auto-Submitted).
+A customer address whose local part is not ASCII (`josé@example.com`, RFC 6531) cannot be mailed: SES
+sends to 7-bit ASCII addresses only (a Unicode domain goes out as IDNA, see `loket.mail.outbound`). Such a
+recipient is left out with a warning; when nobody is left, the event is consumed without mail and the
+reason is its result, rather than failing on every delivery until the record lands in the DLQ.
 Internal notes and customer messages are never mailed. Agents are known by id; their address comes
 from the AGENT_DIRECTORY setting (JSON id -> email); an agent missing there gets no notice, with a
 warning in the log. An agent who assigns a ticket to themself gets no notice. The notice has no
@@ -236,13 +240,21 @@ def deliver(event: OutboxEvent) -> dict[str, Any]:
     logger.info(
         "mail sent", extra={"message_id": out.message_id, "ses_message_id": ses_id, "recipients": len(out.destinations)}
     )
-    return {"sent": True, "message_id": out.message_id, "ses_message_id": ses_id}
+    return {"sent": True, "ticket_id": event.ticket_id, "message_id": out.message_id, "ses_message_id": ses_id}
 
 
 def _skipped(event: OutboxEvent, reason: str) -> dict[str, Any]:
     logger.info("no mail", extra={"reason": reason})
     metrics.add_metric(name="MailSkipped", unit=MetricUnit.Count, value=1)
-    return {"sent": False, "reason": reason}
+    return {"sent": False, "ticket_id": event.ticket_id, "reason": reason}
+
+
+UNSENDABLE = "{whose} address has a non-ASCII local part: SES sends to 7-bit ASCII addresses only (no SMTPUTF8)"
+
+
+def _no_address_reason(address: str | None, whose: str, fallback: str) -> str:
+    """Why there is nobody to mail: an address SES cannot send to says so, anything else gets `fallback`."""
+    return UNSENDABLE.format(whose=whose) if outbound.needs_smtputf8(address) else fallback
 
 
 Planned = tuple[outbound.Outgoing, EntryItem | None] | str  # the mail (and the entry it carries), or why none
@@ -269,6 +281,8 @@ def customer_recipients(
 
     def keep(address: str | None, name: str = "") -> outbound.Mailbox | None:
         clean = outbound.clean_address(address)
+        if clean is None and outbound.needs_smtputf8(address):
+            logger.warning("recipient left out", extra={"reason": UNSENDABLE.format(whose="the recipient's")})
         if clean is None or clean.lower() in seen:
             return None
         if outbound.is_own_address(clean, settings.support_address, settings.sender_address):
@@ -349,7 +363,7 @@ def _acknowledgement_mail(
 ) -> Planned:
     to, _cc = customer_recipients(ticket, settings, with_cc=False)
     if not to:
-        return "the requester has no address we can mail"
+        return _no_address_reason(ticket.requester_email, "the requester's", "the requester has no address we can mail")
     if not limits.hit("ack", to[0].address, settings.ack_limit_per_hour, 3600):
         return "acknowledgement limit for this requester reached (a loop or a flood)"
     lang = _language(ticket, settings)
@@ -414,7 +428,7 @@ def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: Settings) ->
         return "the reply is empty"
     to, cc = customer_recipients(ticket, settings, with_cc=True)
     if not to:
-        return "the ticket has no address we can mail"
+        return _no_address_reason(ticket.requester_email, "the requester's", "the ticket has no address we can mail")
     author = outbound.header_text(entry.author_name or "", 100)
     sender_name = f"{author} ({settings.mail_from_name})" if author else settings.mail_from_name
     values = {
@@ -464,10 +478,12 @@ def _assignment_notice(event: OutboxEvent, ticket: TicketItem, settings: Setting
         return "the agent assigned the ticket to themself"
     if ticket.assignee != assignee:
         return "the ticket was reassigned since"
-    address = outbound.clean_address(settings.agent_directory.get(str(assignee)))
+    listed = settings.agent_directory.get(str(assignee))
+    address = outbound.clean_address(listed)
     if address is None:
-        logger.warning("no address for the assignee in AGENT_DIRECTORY", extra={"assignee": assignee})
-        return "the assignee has no address in AGENT_DIRECTORY"
+        reason = _no_address_reason(listed, "the assignee's", "the assignee has no address in AGENT_DIRECTORY")
+        logger.warning("no address to send the assignment notice to", extra={"assignee": assignee, "reason": reason})
+        return reason
     lang = templates.language(None, settings.default_language)
     rendered = templates.render(
         "assignment",
