@@ -256,15 +256,20 @@ class PipePoller(_Worker):
         self,
         stop: threading.Event,
         pipe: Pipe,
-        reader: StreamReader,
+        reader: Any,
         send: Callable[[list[dict[str, Any]]], None],
         changes: Changes | None = None,
+        dead_letter: Callable[[list[dict[str, Any]], str], None] | None = None,
+        retry_delay: float = 1.0,
     ) -> None:
         self.name = f"pipe:{pipe.logical_id}"
         super().__init__(stop)
         self.pipe, self.reader, self.send, self.changes = pipe, reader, send, changes
+        self.dead_letter, self.retry_delay = dead_letter, retry_delay
         self.patterns = [_pattern(f) for f in pipe.filters]
         self._seen = -1
+        self.pending: list[dict[str, Any]] = []  # read and chosen, not yet handed to the target
+        self.attempts = 0
 
     def idle(self) -> None:
         """Read again as soon as something was written (not on a fixed beat): events leave at once, and an idle
@@ -277,15 +282,41 @@ class PipePoller(_Worker):
             self._seen = self.changes.generation
 
     def step(self) -> bool:
-        if self.changes is not None:
-            self._seen = self.changes.generation  # before the read: a write after it wakes the next wait
-        # one read takes what the shard has (up to 1000, as GetRecords allows); the target gets pipe-sized batches
-        records = self.reader.read(1000)
-        chosen = [r for r in records if matches(self.patterns, r)]
+        """Hand on what was read, in order: a batch the target refuses is tried again (the records stay here, not
+        lost with the read), and after the source's MaximumRetryAttempts goes to its dead-letter queue."""
+        read = False
+        if not self.pending:
+            if self.changes is not None:
+                self._seen = self.changes.generation  # before the read: a write after it wakes the next wait
+            # one read takes what the shard has (up to 1000, as GetRecords allows); the target gets pipe-sized batches
+            records = self.reader.read(1000)
+            self.pending = [r for r in records if matches(self.patterns, r)]
+            read = bool(records)
         size = max(1, self.pipe.batch_size)
-        for start in range(0, len(chosen), size):
-            self.send(chosen[start : start + size])
-        return bool(records)
+        while self.pending and not self.stop.is_set():
+            batch = self.pending[:size]
+            try:
+                self.send(batch)
+            except Exception as exc:
+                self.attempts += 1
+                limit = self.pipe.maximum_retry_attempts
+                if 0 <= limit < self.attempts:
+                    self._give_up(batch, f"{type(exc).__name__}: {exc}")
+                else:
+                    log.warning("%s: the target refused a batch of %d (%s); trying again", self.name, len(batch), exc)
+                    self.stop.wait(min(self.retry_delay * self.attempts, 10.0))
+                    return True
+            self.pending, self.attempts = self.pending[len(batch) :], 0
+        return read or bool(self.pending)
+
+    def _give_up(self, batch: list[dict[str, Any]], error: str) -> None:
+        if self.dead_letter is None:
+            log.error("%s: a batch of %d dropped after %d attempts (no dead-letter queue): %s",
+                      self.name, len(batch), self.attempts, error)  # fmt: skip
+            return
+        self.dead_letter(batch, error)
+        log.warning("%s: a batch of %d moved to its dead-letter queue after %d attempts", self.name, len(batch),
+                    self.attempts)  # fmt: skip
 
 
 def render_input(template: str | None, record: dict[str, Any]) -> Any:

@@ -249,9 +249,28 @@ class LocalStack:
             send = self._pipe_target(pipe)
             if send is not None:
                 reader = StreamReader(streams, source, pipe.starting_position)
-                self.workers.append(PipePoller(self.stop_event, pipe, reader, send, self.aws.app))
+                self.workers.append(
+                    PipePoller(self.stop_event, pipe, reader, send, self.aws.app, self._pipe_dead_letter(pipe))
+                )
         for worker in self.workers:
             worker.start()
+
+    def _pipe_dead_letter(self, pipe: Pipe) -> Callable[[list[dict[str, Any]], str], None] | None:
+        """Where a batch the target kept refusing goes: the source's dead-letter queue, with what failed and why."""
+        if pipe.dead_letter is None:
+            return None
+        target = str(self.aws.resolve(pipe.dead_letter))
+        if ":sqs:" not in target:
+            self.notes.append(f"pipe {pipe.logical_id}: dead-letter target {target} is not emulated locally")
+            return None
+        url, sqs = self.aws.queue_url(target), self.aws.client("sqs")
+
+        def to_dead_letter(batch: list[dict[str, Any]], error: str) -> None:
+            sequence = [r.get("dynamodb", {}).get("SequenceNumber") for r in batch]
+            body = {"pipe": pipe.logical_id, "error": error, "sequenceNumbers": sequence, "records": batch}
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+
+        return to_dead_letter
 
     def _pipe_target(self, pipe: Pipe) -> Callable[[list[dict[str, Any]]], None] | None:
         target = str(self.aws.resolve(pipe.target))

@@ -159,6 +159,8 @@ class Pipe:
     enabled: bool
     input_template: str | None
     target_parameters: dict[str, Any]
+    maximum_retry_attempts: int = -1  # the source's MaximumRetryAttempts (-1: until the record expires)
+    dead_letter: Any = None  # the source's DeadLetterConfig.Arn (expression): where a batch goes after its retries
 
 
 @dataclass(frozen=True)
@@ -455,6 +457,8 @@ class LocalTemplate:
                     str(p.get("DesiredState", "RUNNING")).upper() == "RUNNING",
                     tp.get("InputTemplate"),
                     tp,
+                    int(stream.get("MaximumRetryAttempts", -1)),
+                    (stream.get("DeadLetterConfig") or {}).get("Arn"),
                 )
             )
         return out
