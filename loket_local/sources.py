@@ -309,6 +309,21 @@ class PipePoller(_Worker):
             self.pending, self.attempts = self.pending[len(batch) :], 0
         return read or bool(self.pending)
 
+    def flush(self) -> int:
+        """At stop, after the functions have finished: hand on what the stream still holds, once, so that an event
+        written in the last moment waits in the target queue (saved with the state) instead of being skipped by
+        the next start, which reads from the latest record. Returns how many records could not be handed on."""
+        try:
+            if not self.pending:
+                self.pending = [r for r in self.reader.read(1000) if matches(self.patterns, r)]
+            size = max(1, self.pipe.batch_size)
+            while self.pending:
+                self.send(self.pending[:size])
+                self.pending = self.pending[size:]
+        except Exception:
+            log.exception("%s: %d records not handed on at stop", self.name, len(self.pending))
+        return len(self.pending)
+
     def _give_up(self, batch: list[dict[str, Any]], error: str) -> None:
         if self.dead_letter is None:
             log.error("%s: a batch of %d dropped after %d attempts (no dead-letter queue): %s",

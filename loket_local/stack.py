@@ -95,7 +95,7 @@ class LocalStack:
         global _aws_port_of_process
         if s.aws_port:
             aws_port = _check_port(s.host, s.aws_port, "LOKET_AWS_PORT")
-        else:  # the same port for every stack this process starts: handlers keep their clients between stacks
+        else:  # the same port for every stack this process starts (the functions' environments stay the same)
             aws_port = _aws_port_of_process = _aws_port_of_process or _free_port(s.host)
 
         self.template = LocalTemplate(s.template)
@@ -411,6 +411,9 @@ class LocalStack:
         invoker = getattr(self, "invoker", None)
         if invoker is not None:
             invoker.shutdown()  # accepted mail and due schedules run to their end: nothing accepted is dropped
+        for worker in self.workers:
+            if isinstance(worker, PipePoller):
+                worker.flush()  # what those last invocations wrote reaches its queue, which is saved
         if self._saver is not None:
             self._saver.join(timeout=30)
         try:

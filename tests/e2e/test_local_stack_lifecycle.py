@@ -16,6 +16,7 @@ import sys
 import threading
 import urllib.request
 import uuid
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,35 @@ def test_state_survives_restart_of_the_stack(tmp_path: Path) -> None:
     try:
         assert subject in [t["subject"] for t in tickets(second)]
         assert second.fresh is False
+    finally:
+        second.stop()
+
+
+def test_mail_still_being_processed_when_the_stack_stops_is_acknowledged_after_the_restart(tmp_path: Path) -> None:
+    # given: a mail whose inbound invocation is still running when Ctrl-C comes
+    subject = f"Arrived at closing time {uuid.uuid4().hex[:6]}"
+    first = start_stack(tmp_path)
+    support = first.support_address
+    assert support is not None
+    with first.runtime.hold("InboundEmailFunction") as held:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "late@example.com", support, subject
+        message.set_content("Just before you close.")
+        with smtplib.SMTP("127.0.0.1", first.smtp_port, timeout=30) as smtp:
+            smtp.send_message(message)
+        held.wait_started(timeout=60)
+        stopping = threading.Thread(target=first.stop)
+        stopping.start()  # servers and pollers stop while the function still runs
+        eventually(lambda: first.smtp is not None and first.stop_event.is_set())
+    stopping.join(120)  # the hold is over: the function ends, then the stack saves and stops
+    assert not stopping.is_alive()
+
+    # when: the stack starts again on the same state
+    second = start_stack(tmp_path)
+    try:
+        # then: the mail is a ticket, and its acknowledgement goes out now
+        assert subject in [t["subject"] for t in tickets(second)]
+        eventually(lambda: any(subject in m["subject"] for m in second.outbox.mails()), timeout=60)
     finally:
         second.stop()
 
