@@ -182,11 +182,12 @@ class _Pool:
         self.busy: set[_Environment] = set()
         self.size = 0
         self.closed = False
+        self.warming = False  # an environment is starting ahead of requests: the first request waits for it
         self.cond = threading.Condition()
 
     def acquire(self) -> _Environment:
         with self.cond:
-            while not self.idle and self.size >= self.limit and not self.closed:
+            while not self.idle and (self.size >= self.limit or self.warming) and not self.closed:
                 self.cond.wait()
             if self.closed:
                 raise FunctionError("the local stack is stopping")
@@ -224,13 +225,25 @@ class _Pool:
             if self.size or self.closed:
                 return
             self.size += 1
+            self.warming = True
         try:
             env = self.spawn()
         except BaseException:
             with self.cond:
                 self.size -= 1
+                self.warming = False
+                self.cond.notify_all()
             raise
-        self.release(env, keep=env.init_error is None)
+        with self.cond:
+            self.warming = False
+            keep = env.init_error is None and not self.closed
+            if keep:
+                self.idle.append(env)
+            else:
+                self.size -= 1
+            self.cond.notify_all()  # every request that waited for it: one takes it, the others start their own
+        if not keep:
+            env.close()
 
     def close(self) -> None:
         with self.cond:
