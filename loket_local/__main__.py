@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import sys
@@ -23,6 +24,7 @@ def main() -> int:
     # ignored (a background job), and so that a kill during start-up or the demo data also stops everything
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _interrupt)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 <pid>: where every thread is
     settings = LocalSettings.from_env()
     stack = LocalStack(settings)
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import signal
 import sys
 import time
 import traceback
@@ -85,6 +86,9 @@ def serve(connection: Connection, module: str, attr: str) -> None:
 
 
 def main() -> int:
+    # Ctrl-C in a terminal reaches every process of its group: the stack ends its environments itself, after the
+    # invocations they run have finished (an interrupt here would cut a mail's processing short)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, module, attr = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     serve(Connection(fd), module, attr)
     return 0

@@ -136,7 +136,7 @@ def test_make_run_entry_point_serves_then_ctrl_c_stops_it_cleanly_and_frees_its_
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "loket_local"], cwd=ROOT, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
@@ -153,8 +153,14 @@ def test_make_run_entry_point_serves_then_ctrl_c_stops_it_cleanly_and_frees_its_
         subprocess.run(["bash", "-c", command], check=True, timeout=60)
         eventually(lambda: _acknowledged(http_port, "Hello"), timeout=120)
 
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0, "".join(lines)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal: every process of the foreground group
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGUSR1)  # its threads' stacks, to say where it hangs
+            eventually(lambda: any("most recent call first" in line for line in lines), timeout=10)
+            raise AssertionError("make run did not stop within 60 s:\n" + "".join(lines)) from None
+        assert code == 0, "".join(lines)
     finally:
         if process.poll() is None:
             process.kill()
