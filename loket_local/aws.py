@@ -78,6 +78,10 @@ class SerializedMoto:
         self.writes = 0  # requests that may have changed data (the state saver skips a round when none came)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # the body is read before the lock is taken: a client that stalls or dies half-way through sending it
+        # (a function's process ended mid-request) must not hold every other request up
+        body = _read_body(environ)
+        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if target == self._RECEIVE:
             return self._receive(environ, start_response)
@@ -210,6 +214,16 @@ def lighter_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+def _read_body(environ: dict[str, Any]) -> bytes:
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        return bytes(stream.read(int(length)))
+    if environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream where the body ends
+        return bytes(stream.read())
+    return b""
+
+
 def _has_messages(answer: bytes) -> bool:
     try:
         return bool(json.loads(answer).get("Messages"))
@@ -267,13 +281,13 @@ class EmbeddedAws:
 
             moto_api_backend.reset()
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, read_timeout: float = 60) -> Any:
         """A client bound to moto, independent of the process environment (tests change it)."""
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
             region_name=self.region,
-            config=Config(account_id_endpoint_mode="disabled", retries={"max_attempts": 2}),
+            config=Config(account_id_endpoint_mode="disabled", retries={"max_attempts": 2}, read_timeout=read_timeout),
             **CREDENTIALS,
         )
 

@@ -7,6 +7,7 @@ of its own: the stack serializes its request handling, so conditional writes tha
 
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -156,3 +157,23 @@ def test_twenty_mails_at_once_each_become_a_ticket_and_an_acknowledgement(local_
     assert set(subjects) <= listed
     dead = http(local_stack, "GET", "/_local/dlq.json").json()
     assert all(queue["count"] == 0 for queue in dead.values()), dead
+
+
+def test_a_client_that_stalls_half_way_through_a_request_body_holds_no_one_else_up(local_stack: LocalStack) -> None:
+    # given: a client that announced a body it never finishes sending (a function's process ended mid-request)
+    host, port = local_stack.aws.endpoint.removeprefix("http://").split(":")
+    stalled = socket.create_connection((host, int(port)), timeout=30)
+    try:
+        stalled.sendall(
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\n"
+            b'Content-Type: application/x-amz-json-1.0\r\nContent-Length: 1000\r\n\r\n{"TableName": '
+        )
+
+        # when: anyone else asks moto something
+        quick = local_stack.aws.client("dynamodb", read_timeout=10)
+        tables = quick.list_tables()["TableNames"]
+
+        # then: the answer comes, without waiting for the stalled body
+        assert local_stack.aws.tables()["TicketsTable"] in tables
+    finally:
+        stalled.close()
