@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-_TOKEN_BYTES = 12  # 96 bits, 16 characters of base32: enough against guessing, short enough for an address
+_TOKEN_BYTES = 12  # 96 bits, 20 characters of base32: enough against guessing, short enough for an address
 
 
 @lru_cache(maxsize=1)
@@ -43,4 +43,5 @@ def sign(purpose: str, value: str) -> str:
 def verify(purpose: str, value: str, token: str | None) -> bool:
     if not token:
         return False
-    return hmac.compare_digest(sign(purpose, value), token.strip().lower())
+    given = token.strip().lower().encode(errors="replace")  # compare_digest refuses str with non-ASCII characters
+    return hmac.compare_digest(sign(purpose, value).encode(), given)

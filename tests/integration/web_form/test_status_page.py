@@ -80,6 +80,15 @@ def test_status_page_wrong_token_answers_404_exactly_like_a_missing_ticket(web: 
     assert "Ticket LKT-1" not in wrong_token.text
 
 
+def test_status_page_token_with_non_ascii_characters_answers_the_same_404(web: Web) -> None:
+    ref, token = _open(web)
+
+    odd = web.status(ref, "é" * len(token))
+
+    assert odd.status == 404
+    assert odd.text == web.status("LKT-999", "é" * len(token)).text
+
+
 def test_status_page_without_token_answers_404(web: Web) -> None:
     ref, _token = _open(web)
 
