@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ from loket_local.template import table_create_args
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 TABLE_NAME = "loket-test-tickets"
+SIGNING_PARAM = "/loket/test/signing-secret"
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +65,39 @@ def one_rate_window() -> Iterator[None]:
     afresh: its clock starts just after a window starts, and keeps ticking."""
     with time_machine.travel(dt.datetime(2026, 12, 1, 2, 0, 5, tzinfo=dt.UTC), tick=True):
         yield
+
+
+@dataclass
+class SigningKey:
+    """The SSM SecureString the code signs with (as deployed), and the clock: Powertools' cache, moto's
+    parameter versions and the grace period all read it, so a test moves it instead of sleeping."""
+
+    clock: time_machine.Traveller
+
+    def rotate(self, value: str) -> None:
+        """What the README tells the deployer to run: a new version of the same parameter."""
+        boto3.client("ssm").put_parameter(Name=SIGNING_PARAM, Value=value, Type="SecureString", Overwrite=True)
+
+    def wait(self, **delta: float) -> None:
+        self.clock.shift(dt.timedelta(**delta))
+
+
+@pytest.fixture
+def signing_key(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SigningKey]:
+    """Signing through SIGNING_SECRET_PARAM instead of the fixed SIGNING_SECRET, first key "key-1"."""
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=True) as clock:
+        boto3.client("ssm").put_parameter(Name=SIGNING_PARAM, Value="key-1", Type="SecureString")
+        monkeypatch.delenv("SIGNING_SECRET")
+        monkeypatch.setenv("SIGNING_SECRET_PARAM", SIGNING_PARAM)
+        config.reset()
+        config.bind_data()
+        yield SigningKey(clock)
+
+
+def token_with(key: str, purpose: str, value: str) -> str:
+    """The token `key` makes for `value` (the format of loket.signing, written out independently)."""
+    digest = hmac.new(key.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()[:12]
+    return base64.b32encode(digest).decode().rstrip("=").lower()
 
 
 def load_event(relative: str, **overrides: Any) -> dict[str, Any]:

@@ -33,6 +33,8 @@ class Settings(BaseModel):
     web_form_max_age_seconds: int = 24 * 3600
     signing_secret_param: str = ""
     signing_secret: str = ""
+    # tokens of a replaced signing key (links and reply addresses already mailed) verify this long after it
+    signing_grace_days: int = Field(default=90, ge=0)
     attachments_bucket: str = ""
     # agents' files for replies and notes (POST /v1/uploads): a raw upload stays under Lambda's 6 MB request
     # payload once base64-encoded; one entry's files stay under SES's 10 MB message once mailed

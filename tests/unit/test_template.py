@@ -99,3 +99,30 @@ def test_the_attachments_bucket_expires_exactly_the_uploads_the_code_marks_pendi
     assert rule["Prefix"] == PREFIXES["agent"]
     assert rule["TagFilters"] == [{"Key": STATE_TAG, "Value": PENDING}]
     assert rule["ExpirationInDays"] >= 1
+
+
+def _ssm_actions(template: LocalTemplate, function: str) -> set[str]:
+    """The SSM actions a function may take on the signing key's parameter."""
+    statements = template.sam_resources("AWS::Serverless::Function")[function]["Properties"]["Policies"][0]["Statement"]
+    allowed: set[str] = set()
+    for statement in statements:
+        if "${SigningSecretParameterName}" in str(statement["Resource"]):
+            allowed |= set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    return allowed
+
+
+@pytest.mark.parametrize(
+    ("function", "actions"),
+    [
+        # status links and form tokens come back to the web form, reply addresses to the inbound function:
+        # a token of a replaced key verifies through the parameter's history
+        ("WebFormFunction", {"ssm:GetParameter", "ssm:GetParameterHistory"}),
+        ("InboundEmailFunction", {"ssm:GetParameter", "ssm:GetParameterHistory"}),
+        ("NotifierFunction", {"ssm:GetParameter"}),  # only signs, with the current key
+        ("AgentApiFunction", set()),  # neither signs nor verifies
+    ],
+)
+def test_only_functions_that_verify_tokens_may_read_the_signing_keys_history(
+    template: LocalTemplate, function: str, actions: set[str]
+) -> None:
+    assert _ssm_actions(template, function) == actions

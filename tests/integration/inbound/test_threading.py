@@ -8,6 +8,7 @@ from loket.data.models import TicketItem
 from loket.domain.ticket import Actor, Channel, Status
 from loket.mail.address import reply_address
 from loket.services import tickets as service
+from tests.conftest import SigningKey
 from tests.integration.inbound.conftest import SUPPORT, Deliver, make_mail
 
 AGENT = Actor(kind="agent", id="agent-sari", email="sari@loket.example", role="agent")
@@ -104,6 +105,24 @@ def test_signed_plus_address_in_envelope_recipients_threads(deliver: Deliver) ->
     delivered = deliver(make_mail(), recipients=[reply_address(SUPPORT, int(ticket.number))])
 
     assert delivered.ticket_id == ticket.ticket_id
+
+
+def test_a_reply_address_mailed_before_a_key_rotation_threads_for_the_grace_period(
+    deliver: Deliver, signing_key: SigningKey
+) -> None:
+    ticket = _ticket()
+    mailed = reply_address(SUPPORT, int(ticket.number))  # in the Reply-To of a mail sent before the rotation
+    signing_key.rotate("key-2")
+    signing_key.wait(minutes=6)
+
+    assert reply_address(SUPPORT, int(ticket.number)) != mailed
+    delivered = deliver(make_mail(subject="about my order", to=mailed))
+    assert delivered.outcome == "added"
+    assert delivered.ticket_id == ticket.ticket_id
+
+    signing_key.wait(days=91)
+    too_late = deliver(make_mail(subject="about my order", to=mailed))
+    assert too_late.outcome == "created"
 
 
 def test_plus_address_with_forged_token_makes_new_ticket(deliver: Deliver) -> None:

@@ -11,6 +11,7 @@ from loket.data import tickets as repo
 from loket.domain.ticket import Actor, AttachmentRef, EntryKind
 from loket.services import tickets
 from loket.services.tickets import resolve
+from tests.conftest import SigningKey, token_with
 from tests.integration.web_form.conftest import PNG, Web, status_parts
 
 AGENT = Actor(kind="agent", id="agent-1", email="agent@example.com", role="agent")
@@ -78,6 +79,15 @@ def test_status_page_wrong_token_answers_404_exactly_like_a_missing_ticket(web: 
     assert wrong_token.text == missing_ticket.text
     assert wrong_token.headers == missing_ticket.headers
     assert "Ticket LKT-1" not in wrong_token.text
+
+
+def test_status_page_token_with_non_ascii_characters_answers_the_same_404(web: Web) -> None:
+    ref, token = _open(web)
+
+    odd = web.status(ref, "é" * len(token))
+
+    assert odd.status == 404
+    assert odd.text == web.status("LKT-999", "é" * len(token)).text
 
 
 def test_status_page_without_token_answers_404(web: Web) -> None:
@@ -307,3 +317,30 @@ def test_status_reply_database_failure_answers_503_keeping_the_text(web: Web, mo
     assert ">Please keep this text</textarea>" in reply.text
     assert reply.form_token() != form_token  # the used nonce is spent; the page offers a new one
     assert len(repo.list_entries(resolve(ref).ticket_id, kinds={"customer_message"})) == 1
+
+
+def test_a_status_link_mailed_before_a_key_rotation_keeps_working_for_the_grace_period(
+    web: Web, signing_key: SigningKey
+) -> None:
+    ref, mailed = _open(web)
+    ticket_id = resolve(ref).ticket_id
+    signing_key.rotate("key-2")
+    signing_key.wait(minutes=6)
+    fresh = token_with("key-2", "status", ticket_id)
+
+    page = web.status(ref, mailed)
+    reply = web.reply(ref, mailed, "Still broken after the weekend.")
+
+    assert page.status == 200
+    assert "Ticket LKT-1" in page.text
+    assert f"t={fresh}" in page.text  # the page's own links and reply form carry the new key's token
+    assert reply.status == 303
+    assert parse_qs(urlsplit(reply.headers["location"]).query)["t"] == [fresh]
+    messages = repo.list_entries(ticket_id, kinds={"customer_message"})
+    assert messages[-1].body_text == "Still broken after the weekend."
+
+    signing_key.wait(days=91)
+    expired = web.status(ref, mailed)
+    assert expired.status == 404
+    assert expired.text == web.status("LKT-999", mailed).text
+    assert web.status(ref, fresh).status == 200

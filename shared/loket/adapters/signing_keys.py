@@ -1,0 +1,61 @@
+"""The signing key's SSM SecureString: its current value and its earlier ones, each cached by Powertools.
+
+Imported only where the key comes from SSM (see loket.signing for the rotation design).
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import boto3
+from aws_lambda_powertools.utilities.parameters import BaseProvider, SSMProvider
+from botocore.exceptions import BotoCoreError, ClientError
+
+from loket.observability import logger
+
+
+class HistoryProvider(BaseProvider):
+    """A Powertools provider of an SSM parameter's history: {value: when it was replaced (epoch seconds),
+    None for the current value}. A value set more than once counts from its latest replacement.
+
+    A failed read is logged and answers {} (no earlier values), which Powertools then caches like any answer:
+    a missing permission or a throttled API costs one call per cache lifetime, not one per wrong token."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client=client)
+        self.client = client
+
+    def _get(self, name: str, **sdk_options: Any) -> dict[str, float | None]:
+        try:
+            pages = self.client.get_paginator("get_parameter_history").paginate(Name=name, WithDecryption=True)
+            versions = [version for page in pages for version in page["Parameters"]]
+        except (BotoCoreError, ClientError):
+            logger.exception("cannot read the signing key's history: tokens of earlier keys do not verify")
+            return {}
+        versions.sort(key=lambda version: int(version["Version"]))
+        replaced: dict[str, float | None] = {}
+        for version, successor in zip(versions, [*versions[1:], None], strict=True):
+            # later versions overwrite earlier ones: a value's latest replacement, or None if it is current
+            replaced[str(version["Value"])] = None if successor is None else successor["LastModifiedDate"].timestamp()
+        return replaced
+
+    def _get_multiple(self, path: str, **sdk_options: Any) -> dict[str, str]:
+        raise NotImplementedError
+
+
+class ParameterKeys:
+    """The values of one SecureString parameter, read again after `max_age` seconds."""
+
+    def __init__(self, name: str, max_age: int) -> None:
+        self.name = name
+        self.max_age = max_age
+        client = boto3.client("ssm")
+        self._current = SSMProvider(boto3_client=client)
+        self._history = HistoryProvider(client)
+
+    def current(self) -> str:
+        return str(self._current.get(self.name, decrypt=True, max_age=self.max_age))
+
+    def replaced(self) -> dict[str, float | None]:
+        """Every value in the parameter's history: when it was replaced, None for the current one."""
+        return cast(dict[str, float | None], self._history.get(self.name, max_age=self.max_age))
