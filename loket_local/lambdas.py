@@ -125,10 +125,11 @@ class _Environment:
 
     def __init__(self, fn: FunctionSpec, environment: dict[str, str], output: FunctionLog) -> None:
         module, _, attr = fn.handler.rpartition(".")
+        target = _module_name(fn, module)
         mine, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "loket_local.worker", str(theirs.fileno()), _module_name(fn, module), attr],
+                [sys.executable, "-m", "loket_local.worker", str(theirs.fileno()), target, attr],
                 env=environment,
                 cwd=fn.code_dir,
                 pass_fds=(theirs.fileno(),),
@@ -139,6 +140,9 @@ class _Environment:
                 encoding="utf-8",
                 errors="replace",
             )
+        except BaseException:
+            mine.close()
+            raise
         finally:
             theirs.close()
         assert self.process.stdout is not None
