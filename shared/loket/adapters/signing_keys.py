@@ -5,29 +5,37 @@ Imported only where the key comes from SSM (see loket.signing for the rotation d
 
 from __future__ import annotations
 
-from typing import Any, cast
+import time
+from typing import Any
 
 import boto3
-from aws_lambda_powertools.utilities.parameters import BaseProvider, SSMProvider
+from aws_lambda_powertools.utilities.parameters import SSMProvider
 from botocore.exceptions import BotoCoreError, ClientError
 
 from loket.observability import logger
 
 
-class HistoryProvider(BaseProvider):
-    """A Powertools provider of an SSM parameter's history: {value: when it was replaced (epoch seconds),
-    None for the current value}. A value set more than once counts from its latest replacement.
+class History:
+    """An SSM parameter's history: {value: when it was replaced (epoch seconds), None for the current value},
+    read again after `max_age` seconds. A value set more than once counts from its latest replacement.
 
-    A failed read is logged and answers {} (no earlier values), which Powertools then caches like any answer:
-    a missing permission or a throttled API costs one call per cache lifetime, not one per wrong token."""
+    A failed read is logged and answers {} (no earlier values), kept like any answer: a missing permission or a
+    throttled API costs one call per `max_age`, not one per wrong token. (Powertools' providers read one value
+    or a path of them; a parameter's versions are neither, so the cache is this one field.)"""
 
-    def __init__(self, client: Any) -> None:
-        super().__init__(client=client)
-        self.client = client
+    def __init__(self, client: Any, name: str, max_age: int) -> None:
+        self.client, self.name, self.max_age = client, name, max_age
+        self._kept: tuple[float, dict[str, float | None]] | None = None  # (read again after, answer)
 
-    def _get(self, name: str, **sdk_options: Any) -> dict[str, float | None]:
+    def get(self) -> dict[str, float | None]:
+        now = time.time()
+        if self._kept is None or now >= self._kept[0]:
+            self._kept = (now + self.max_age, self._read())
+        return self._kept[1]
+
+    def _read(self) -> dict[str, float | None]:
         try:
-            pages = self.client.get_paginator("get_parameter_history").paginate(Name=name, WithDecryption=True)
+            pages = self.client.get_paginator("get_parameter_history").paginate(Name=self.name, WithDecryption=True)
             versions = [version for page in pages for version in page["Parameters"]]
         except (BotoCoreError, ClientError):
             logger.exception("cannot read the signing key's history: tokens of earlier keys do not verify")
@@ -39,9 +47,6 @@ class HistoryProvider(BaseProvider):
             replaced[str(version["Value"])] = None if successor is None else successor["LastModifiedDate"].timestamp()
         return replaced
 
-    def _get_multiple(self, path: str, **sdk_options: Any) -> dict[str, str]:
-        raise NotImplementedError
-
 
 class ParameterKeys:
     """The values of one SecureString parameter, read again after `max_age` seconds."""
@@ -51,11 +56,11 @@ class ParameterKeys:
         self.max_age = max_age
         client = boto3.client("ssm")
         self._current = SSMProvider(boto3_client=client)
-        self._history = HistoryProvider(client)
+        self._history = History(client, name, max_age)
 
     def current(self) -> str:
         return str(self._current.get(self.name, decrypt=True, max_age=self.max_age))
 
     def replaced(self) -> dict[str, float | None]:
         """Every value in the parameter's history: when it was replaced, None for the current one."""
-        return cast(dict[str, float | None], self._history.get(self.name, max_age=self.max_age))
+        return self._history.get()
