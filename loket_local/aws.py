@@ -63,8 +63,8 @@ class SerializedMoto:
 
     An SQS long poll (ReceiveMessage with WaitTimeSeconds, JSON protocol) would hold the lock while it waits for a
     message that no one could then send: it is served as short polls under the lock, waiting between them outside
-    it until an SQS request arrives (a message may have been sent) or a quarter second passes (a message may have
-    become visible again), up to the wait asked for.
+    it until a write or an SQS request arrives (a message may have been sent) or a quarter second passes (a message
+    may have become visible again), up to the wait asked for. The same signal wakes the stack's stream readers.
     """
 
     _RECEIVE = "AmazonSQS.ReceiveMessage"
@@ -84,7 +84,7 @@ class SerializedMoto:
         environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if target == self._RECEIVE:
-            return self._receive(environ, start_response)
+            return self._receive(environ, body, start_response)
         operation = target.rpartition(".")[2]
         write = not (operation.startswith(self._READS) if target else environ.get("REQUEST_METHOD") in ("GET", "HEAD"))
         if write:
@@ -115,11 +115,9 @@ class SerializedMoto:
                     close()
         return captured["status"], captured["headers"], b"".join(chunks)
 
-    def _receive(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b"{}"
+    def _receive(self, environ: dict[str, Any], raw: bytes, start_response: StartResponse) -> Iterable[bytes]:
         try:
-            request = json.loads(raw)
+            request = json.loads(raw or b"{}")
             wait = float(request.get("WaitTimeSeconds") or 0)
         except (TypeError, ValueError, AttributeError):
             request, wait = None, 0.0

@@ -297,10 +297,6 @@ class FunctionRuntime:
                 return logical
         return None
 
-    def limit(self, logical_id: str) -> int:
-        """How many invocations of the function run at once at most (its execution environments)."""
-        return self._pools[logical_id].limit
-
     def process_environment(self, logical_id: str) -> dict[str, str]:
         """Everything a function's process sees: its template variables, moto, and what Lambda itself sets."""
         fn = self.functions[logical_id]

@@ -263,6 +263,14 @@ def _ses_headers(mail_from: str, recipients: list[str], arrived: dt.datetime, ve
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
+def _not_utf8(address: str, role: str, status: str) -> str | None:
+    """The 553 for an envelope address that is not valid UTF-8 (logged), or None for a good one."""
+    if _is_utf8(address):
+        return None
+    log.warning("SMTP: refused a %s address that is not valid UTF-8: %r", role, _bytes_of(address))
+    return f"553 {status} the {role} address is not valid UTF-8 (RFC 6531); it cannot be accepted"
+
+
 class _Handler:
     def __init__(self, rules: ReceiptRules) -> None:
         self.rules = rules
@@ -270,9 +278,8 @@ class _Handler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
-        if not _is_utf8(address):
-            log.warning("SMTP: refused a sender address that is not valid UTF-8: %r", _bytes_of(address))
-            return "553 5.1.7 the sender address is not valid UTF-8 (RFC 6531); it cannot be accepted"
+        if refused := _not_utf8(address, "sender", "5.1.7"):
+            return refused
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -280,9 +287,8 @@ class _Handler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
-        if not _is_utf8(address):
-            log.warning("SMTP: refused a recipient address that is not valid UTF-8: %r", _bytes_of(address))
-            return "553 5.1.3 the recipient address is not valid UTF-8 (RFC 6531); it cannot be accepted"
+        if refused := _not_utf8(address, "recipient", "5.1.3"):
+            return refused
         if not self.rules.accepts(address):
             return f"550 5.1.1 no receipt rule accepts mail for <{address}>"
         envelope.rcpt_tos.append(address)

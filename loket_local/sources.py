@@ -42,20 +42,16 @@ def matches(patterns: list[Any], record: dict[str, Any]) -> bool:
 class _Worker:
     name = "worker"
 
-    def __init__(self, stop: threading.Event, threads: int = 1) -> None:
+    def __init__(self, stop: threading.Event) -> None:
         self.stop = stop
-        self.threads = [
-            threading.Thread(target=self._run, name=f"{self.name}#{n}", daemon=True) for n in range(max(1, threads))
-        ]
+        self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
 
     def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
+        self.thread.start()
 
     def join(self, timeout: float = 5.0) -> None:
-        for thread in self.threads:
-            if thread.is_alive():
-                thread.join(timeout)
+        if self.thread.is_alive():
+            self.thread.join(timeout)
 
     def _run(self) -> None:
         while not self.stop.is_set():
@@ -288,10 +284,7 @@ class PipePoller(_Worker):
         if not self.pending:
             if self.changes is not None:
                 self._seen = self.changes.generation  # before the read: a write after it wakes the next wait
-            # one read takes what the shard has (up to 1000, as GetRecords allows); the target gets pipe-sized batches
-            records = self.reader.read(1000)
-            self.pending = [r for r in records if matches(self.patterns, r)]
-            read = bool(records)
+            read = self._read()
         size = max(1, self.pipe.batch_size)
         while self.pending and not self.stop.is_set():
             batch = self.pending[:size]
@@ -315,7 +308,7 @@ class PipePoller(_Worker):
         the next start, which reads from the latest record. Returns how many records could not be handed on."""
         try:
             if not self.pending:
-                self.pending = [r for r in self.reader.read(1000) if matches(self.patterns, r)]
+                self._read()
             size = max(1, self.pipe.batch_size)
             while self.pending:
                 self.send(self.pending[:size])
@@ -323,6 +316,13 @@ class PipePoller(_Worker):
         except Exception:
             log.exception("%s: %d records not handed on at stop", self.name, len(self.pending))
         return len(self.pending)
+
+    def _read(self) -> bool:
+        """One read takes what the shard has (up to 1000, as GetRecords allows) into `pending`, filtered; the
+        target gets it in pipe-sized batches. Whether anything was read at all."""
+        records = self.reader.read(1000)
+        self.pending = [r for r in records if matches(self.patterns, r)]
+        return bool(records)
 
     def _give_up(self, batch: list[dict[str, Any]], error: str) -> None:
         if self.dead_letter is None:

@@ -133,7 +133,6 @@ class EventSourceMapping:
     filters: tuple[str, ...]
     starting_position: str
     maximum_retry_attempts: int
-    maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency (SQS): batches in flight at once
 
 
 @dataclass(frozen=True)
@@ -384,7 +383,6 @@ class LocalTemplate:
                     filters=filters,
                     starting_position=str(p.get("StartingPosition", "LATEST")),
                     maximum_retry_attempts=int(p.get("MaximumRetryAttempts", -1)),
-                    maximum_concurrency=_int_or_none((p.get("ScalingConfig") or {}).get("MaximumConcurrency")),
                 )
             )
         return out

@@ -22,10 +22,8 @@ No thresholds are asserted; the targets are printed beside the figures. Run alon
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-import os
 import re
 import shutil
 import smtplib
@@ -35,7 +33,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -255,21 +252,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-@contextlib.contextmanager
-def stdout_to(path: Path) -> Iterator[None]:
-    """The functions' log lines (Powertools, on stdout) go to a file while the stack runs, not between the figures."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with path.open("ab") as log:
-        os.dup2(log.fileno(), 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def latency(watch: OutboxWatch, mail: Mail) -> float | None:
     window = watch.seen.get(mail.token)
     return None if window is None or mail.error else window[1] - mail.sent_at
@@ -287,7 +269,7 @@ def mail_latency(runs_one_at_a_time: int = 5) -> dict[str, Any]:
     from loket_local.stack import LocalStack
 
     state_dir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
-    log_file = state_dir / "functions.log"
+    logs = state_dir / "state" / "logs"  # each function's output, one file per function (as make run keeps it)
     settings = dataclasses.replace(  # LOKET_* variables apply (LOKET_FUNCTION_CONCURRENCY, say), as in make run
         LocalSettings.from_env(),
         template=ROOT / "template.yaml",
@@ -300,17 +282,16 @@ def mail_latency(runs_one_at_a_time: int = 5) -> dict[str, Any]:
     )
     try:
         try:
-            with stdout_to(log_file):
-                began = time.monotonic()
-                stack = LocalStack(settings).start()
-                started_s = time.monotonic() - began
-                try:
-                    with OutboxWatch(stack) as watch:
-                        figures = _measure(stack, watch, runs_one_at_a_time)
-                finally:
-                    stack.stop()
+            began = time.monotonic()
+            stack = LocalStack(settings).start()
+            started_s = time.monotonic() - began
+            try:
+                with OutboxWatch(stack) as watch:
+                    figures = _measure(stack, watch, runs_one_at_a_time)
+            finally:
+                stack.stop()
         except Exception:
-            _log_tail(log_file)
+            _log_tail(logs)
             raise
         figures["stack_start_s"] = started_s
         figures["polling"] = {
@@ -321,16 +302,16 @@ def mail_latency(runs_one_at_a_time: int = 5) -> dict[str, Any]:
         }
         _print(figures)
         if figures["missing"] or figures["function_errors"]:
-            _log_tail(log_file)
+            _log_tail(logs)
         return figures
     finally:
         shutil.rmtree(state_dir, ignore_errors=True)
 
 
-def _log_tail(log_file: Path, lines: int = 15) -> None:
-    if log_file.exists():
+def _log_tail(logs: Path, lines: int = 15) -> None:
+    for log_file in sorted(logs.glob("*.log")):
         tail = log_file.read_text(errors="replace").splitlines()[-lines:]
-        print("  last function log lines:\n    " + "\n    ".join(tail), file=sys.stderr)
+        print(f"  last lines of {log_file.name}:\n    " + "\n    ".join(tail), file=sys.stderr)
 
 
 def _measure(stack: LocalStack, watch: OutboxWatch, one_at_a_time: int) -> dict[str, Any]:
