@@ -46,10 +46,11 @@ test: install browser ## run every test (unit, integration on moto, end-to-end, 
 test-fast: install ## unit and integration tests only
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --ignore=tests/e2e
 
-lint: install ## ruff, mypy on shared/, cfn-lint on the template
+lint: install ## ruff, mypy on shared/, the import contracts (lint-imports), cfn-lint on the template
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared functions
+	PYTHONPATH=shared $(VENV)/bin/lint-imports
 	$(VENV)/bin/cfn-lint template.yaml
 
 format: install ## apply ruff's fixes and formatting
@@ -57,7 +58,7 @@ format: install ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 openapi: install ## regenerate the committed OpenAPI document from the code
-	PYTHONPATH=shared $(PY) -m loket.api.openapi_dump > docs/openapi.json
+	PYTHONPATH=shared $(PY) -m loket.channels.agent_api.openapi_dump > docs/openapi.json
 
 bench: install ## cold-start and throughput figures as ratios in one run; mail-to-acknowledgement latency by stage
 	PYTHONPATH=shared:. $(PY) tests/bench.py

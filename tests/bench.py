@@ -103,7 +103,7 @@ def warm_requests() -> None:
     os.environ.update({k: v for k, v in _env().items() if k != "PYTHONPATH"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from functions.agent_api import app as agent_api
-    from loket import config
+    from loket.platform import config
     from loket_local.template import table_create_args
 
     events = ROOT / "events" / "agent_api"
@@ -133,7 +133,9 @@ def warm_requests() -> None:
         client = boto3.client("dynamodb")
         client.create_table(**table_create_args("TicketsTable", "bench"))
         config.reset()
-        config.bind_data()
+        from loket.core.data.models import bind_data
+
+        bind_data()
         n = 30
         create = event("create_ticket")
 

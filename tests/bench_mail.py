@@ -171,7 +171,7 @@ def runs(stack: LocalStack) -> list[Run]:
 
 def ticket_tokens(stack: LocalStack, inbound: list[Run]) -> dict[str, Run]:
     """Subject token -> the inbound invocation that made its ticket (from the result's ticket id and the table)."""
-    from loket.data import keys
+    from loket.core.data import keys
 
     ddb = stack.aws.client("dynamodb")
     table = stack.aws.tables()["TicketsTable"]

@@ -19,7 +19,8 @@ import pytest
 import time_machine
 from moto import mock_aws
 
-from loket import config
+from loket.core.data.models import bind_data
+from loket.platform import config
 from loket_local.template import table_create_args
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ def aws() -> Iterator[None]:
     """moto for the whole test, with the tickets table created from template.yaml."""
     with mock_aws():
         boto3.client("dynamodb").create_table(**table_create_args("TicketsTable", TABLE_NAME))
-        config.bind_data()
+        bind_data()
         yield
 
 
@@ -90,12 +91,12 @@ def signing_key(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SigningK
         monkeypatch.delenv("SIGNING_SECRET")
         monkeypatch.setenv("SIGNING_SECRET_PARAM", SIGNING_PARAM)
         config.reset()
-        config.bind_data()
+        bind_data()
         yield SigningKey(clock)
 
 
 def token_with(key: str, purpose: str, value: str) -> str:
-    """The token `key` makes for `value` (the format of loket.signing, written out independently)."""
+    """The token `key` makes for `value` (the format of loket.platform.signing, written out independently)."""
     digest = hmac.new(key.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()[:12]
     return base64.b32encode(digest).decode().rstrip("=").lower()
 
@@ -127,6 +128,6 @@ def lambda_context() -> Any:
 
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-# Powertools' Logger and Metrics read these when loket.observability is first imported (at collection)
+# Powertools' Logger and Metrics read these when loket.platform.observability is first imported (at collection)
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "loket")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Loket")

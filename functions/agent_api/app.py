@@ -7,9 +7,9 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loket.api.agent import app
-from loket.config import bind_data
-from loket.observability import logger, metrics
+from loket.channels.agent_api.agent import app
+from loket.core.data.models import bind_data
+from loket.platform.observability import logger, metrics
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

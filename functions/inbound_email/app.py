@@ -7,10 +7,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loket.config import bind_data
-from loket.mail.ses import notice_from_record
-from loket.observability import logger, metrics
-from loket.services import inbound
+from loket.channels.email import inbound
+from loket.channels.email.ses import notice_from_record
+from loket.core.data.models import bind_data
+from loket.platform.observability import logger, metrics
 
 
 @logger.inject_lambda_context

@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loket.config import bind_data
-from loket.observability import logger, metrics
-from loket.services.notify import process_batch
+from loket.channels.email.notify import process_batch
+from loket.core.data.models import bind_data
+from loket.platform.observability import logger, metrics
 
 
 @logger.inject_lambda_context

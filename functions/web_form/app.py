@@ -8,9 +8,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loket.config import bind_data
-from loket.observability import logger, metrics
-from loket.web import views
+from loket.channels.web import views
+from loket.core.data.models import bind_data
+from loket.platform.observability import logger, metrics
 
 app = APIGatewayHttpResolver()
 

@@ -13,7 +13,7 @@ from typing import Any
 import botocore.session
 import pytest
 
-from loket.data.models import _TableMeta, configure
+from loket.core.data.models import _TableMeta, configure
 
 
 @contextmanager

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from loket.api.auth import actor_from_claims
-from loket.domain.errors import Forbidden, Unauthorized
+from loket.core.auth import actor_from_claims
+from loket.core.domain.errors import Forbidden, Unauthorized
 
 
 @pytest.mark.parametrize(

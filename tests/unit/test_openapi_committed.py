@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from loket.api.agent import openapi_json
+from loket.channels.agent_api.agent import openapi_json
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loket import config, signing
+from loket.platform import config, signing
 from tests.conftest import token_with
 
 

@@ -60,7 +60,7 @@ def test_sqs_consumers_report_partial_failures_and_rely_on_the_queue_redrive(tem
 
 
 def test_agent_api_routes_in_template_match_the_code(template: LocalTemplate) -> None:
-    from loket.api.agent import openapi_json
+    from loket.channels.agent_api.agent import openapi_json
 
     spec = json.loads(openapi_json())
     documented = {f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops}
@@ -77,7 +77,7 @@ def test_functions_that_sign_download_links_may_read_every_attachment_prefix(
 ) -> None:
     """A presigned link works only if the signer may read the object: the status page shows mailed attachments
     of customer messages too, the console any attachment."""
-    from loket.adapters.attachments import PREFIXES
+    from loket.platform.attachments import PREFIXES
 
     statements = template.sam_resources("AWS::Serverless::Function")[function]["Properties"]["Policies"][0]["Statement"]
     readable = set()
@@ -90,8 +90,8 @@ def test_functions_that_sign_download_links_may_read_every_attachment_prefix(
 
 
 def test_the_attachments_bucket_expires_exactly_the_uploads_the_code_marks_pending(template: LocalTemplate) -> None:
-    from loket.adapters.attachments import PREFIXES
-    from loket.services.uploads import PENDING, STATE_TAG
+    from loket.channels.agent_api.uploads import PENDING, STATE_TAG
+    from loket.platform.attachments import PREFIXES
 
     bucket = template.sam_resources("AWS::S3::Bucket")["AttachmentsBucket"]["Properties"]
     [rule] = [r for r in bucket["LifecycleConfiguration"]["Rules"] if r["Id"] == "ExpireUnattachedUploads"]

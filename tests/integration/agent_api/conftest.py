@@ -12,8 +12,8 @@ import boto3
 import pytest
 
 from functions.agent_api import app as agent_api
-from loket import config
-from loket.adapters import attachments as storage
+from loket.platform import attachments as storage
+from loket.platform import config
 from tests.conftest import load_event
 from tests.support.botocore_hooks import on_dynamodb_call
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from loket import config
+from loket.platform import config
 from tests.integration.agent_api.conftest import ADMIN, AGENT, Api
 
 DIRECTORY = {

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from loket.adapters import attachments as storage
-from loket.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
-from loket.services import tickets as svc
+from loket.core import tickets as svc
+from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
+from loket.platform import attachments as storage
 from tests.integration.agent_api.conftest import AGENT, Api
 
 PDF = b"%PDF-1.4 the invoice\n"

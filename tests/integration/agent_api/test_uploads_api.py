@@ -12,9 +12,9 @@ import boto3
 import pytest
 import requests
 
-from loket import config
-from loket.adapters import attachments as storage
-from loket.services import uploads
+from loket.channels.agent_api import uploads
+from loket.platform import attachments as storage
+from loket.platform import config
 from tests.integration.agent_api.conftest import ADMIN, Api
 
 GUIDE = b"%PDF-1.4\n% how to reset your password\n"

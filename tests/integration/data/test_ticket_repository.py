@@ -7,11 +7,11 @@ from typing import Any
 import botocore.session
 import pytest
 
-from loket.data import tickets as repo
-from loket.data.models import _TableMeta, configure
-from loket.domain.errors import VersionConflict
-from loket.domain.ticket import Actor, Channel
-from loket.services import tickets as svc
+from loket.core import tickets as svc
+from loket.core.data import tickets as repo
+from loket.core.data.models import _TableMeta, configure
+from loket.core.domain.errors import VersionConflict
+from loket.core.domain.ticket import Actor, Channel
 from tests.support.botocore_hooks import before_first
 
 CUSTOMER = Actor(kind="customer", id="budi@example.com", email="budi@example.com")
@@ -82,7 +82,7 @@ def test_customer_message_on_closed_ticket_opens_linked_follow_up(aws: None) -> 
     ticket, _ = svc.create_ticket(_new(), CUSTOMER)
     ticket = svc.update_ticket(ticket.ticket_id, 1, {"status": "resolved"}, agent)
     ticket = svc.update_ticket(ticket.ticket_id, 2, {"status": "closed"}, agent)
-    from loket.domain.ticket import EntryKind
+    from loket.core.domain.ticket import EntryKind
 
     result = svc.add_entry(ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "It is on fire again.")
     assert result.follow_up
@@ -93,7 +93,7 @@ def test_customer_message_on_closed_ticket_opens_linked_follow_up(aws: None) -> 
 
 
 def test_same_message_id_added_twice_to_a_ticket_raises_duplicate_and_keeps_one_entry(aws: None) -> None:
-    from loket.domain.ticket import EntryKind
+    from loket.core.domain.ticket import EntryKind
 
     ticket, _ = svc.create_ticket(_new(channel=Channel.EMAIL, message_id="<first@mail.example>"), CUSTOMER)
     svc.add_entry(ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>")

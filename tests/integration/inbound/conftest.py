@@ -14,10 +14,10 @@ import boto3
 import pytest
 
 from functions.inbound_email import app as inbound_app
-from loket import config
-from loket.data import tickets as repo
-from loket.data.models import EntryItem, TicketItem
-from loket.mail import store
+from loket.channels.email import store
+from loket.core.data import tickets as repo
+from loket.core.data.models import EntryItem, TicketItem, bind_data
+from loket.platform import config
 from loket_local.template import resources_of_type
 from tests.conftest import TABLE_NAME, load_event
 
@@ -65,7 +65,7 @@ def mail_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("SUPPORT_ADDRESS", SUPPORT)
     config.reset()
     store.reset()
-    config.bind_data()
+    bind_data()
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=MAIL_BUCKET)
     s3.create_bucket(Bucket=ATTACHMENTS_BUCKET)

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from loket.data import keys
-from loket.data import tickets as repo
-from loket.domain.ticket import Actor, Channel
-from loket.services import tickets as service
+from loket.core import tickets as service
+from loket.core.data import keys
+from loket.core.data import tickets as repo
+from loket.core.domain.ticket import Actor, Channel
 from tests.integration.inbound.conftest import Deliver, outbox_events, stored_attachment
 from tests.support.mail_corpus import corpus, raw
 

@@ -8,10 +8,11 @@ import boto3
 import pytest
 
 from functions.inbound_email import app as inbound_app
-from loket import config
-from loket.data import tickets as repo
-from loket.data.tickets import TicketFilter
-from loket.mail.store import RawMailMissing
+from loket.channels.email.store import RawMailMissing
+from loket.core.data import tickets as repo
+from loket.core.data.models import bind_data
+from loket.core.data.tickets import TicketFilter
+from loket.platform import config
 from tests.integration.inbound.conftest import (
     MAIL_BUCKET,
     Deliver,
@@ -177,7 +178,7 @@ def test_person_writing_normally_is_not_automatic(deliver: Deliver) -> None:
 def test_sender_burst_beyond_limit_is_automatic(deliver: Deliver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAIL_SENDER_BURST_LIMIT", "2")
     config.reset()
-    config.bind_data()
+    bind_data()
 
     results = [deliver(make_mail(subject=f"mail {n}")) for n in range(3)]
 
@@ -207,7 +208,7 @@ def test_mail_nested_beyond_any_parser_is_kept_raw_and_quarantined(deliver: Deli
 def test_mail_over_the_size_cap_is_quarantined_unread(deliver: Deliver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAIL_MAX_BYTES", "1000")
     config.reset()
-    config.bind_data()
+    bind_data()
 
     delivered = deliver(make_mail(body="x" * 5000))
 
@@ -227,7 +228,7 @@ def test_empty_mail_becomes_ticket_from_envelope_sender(deliver: Deliver) -> Non
 def test_attachment_over_size_cap_is_listed_not_stored(deliver: Deliver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAIL_MAX_ATTACHMENT_BYTES", "100")
     config.reset()
-    config.bind_data()
+    bind_data()
 
     delivered = deliver(
         make_mail(attachments=[("small.txt", "text/plain", b"ok"), ("big.bin", "application/octet-stream", b"0" * 500)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 from hypothesis import HealthCheck, given, settings
 
-from loket.data import tickets as repo
+from loket.core.data import tickets as repo
 from tests.integration.inbound.conftest import MAIL_BUCKET, Deliver
 from tests.unit.mail.hostile import hostile_mail
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from loket.data import tickets as repo
-from loket.data.mail_log import record_sent_message
-from loket.data.models import TicketItem
-from loket.domain.ticket import Actor, Channel, Status
-from loket.mail.address import reply_address
-from loket.services import tickets as service
+from loket.channels.email.address import reply_address
+from loket.channels.email.mail_log import record_sent_message
+from loket.core import tickets as service
+from loket.core.data import tickets as repo
+from loket.core.data.models import TicketItem
+from loket.core.domain.ticket import Actor, Channel, Status
 from tests.conftest import SigningKey
 from tests.integration.inbound.conftest import SUPPORT, Deliver, make_mail
 

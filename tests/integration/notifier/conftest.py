@@ -19,8 +19,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern
 from moto.ses.models import ses_backends
 
-from loket import config
-from loket.services import notify
+from loket.channels.email import notify
+from loket.platform import config
 from loket_local.template import load_template, table_create_args
 from tests.conftest import TABLE_NAME, load_event
 

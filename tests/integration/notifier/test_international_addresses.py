@@ -12,9 +12,9 @@ from typing import Any
 import boto3
 
 from functions.notifier.app import lambda_handler
-from loket.domain.ticket import Actor, Channel, EntryKind
-from loket.services import tickets
-from loket.services.tickets import NewTicket
+from loket.core import tickets
+from loket.core.domain.ticket import Actor, Channel, EntryKind
+from loket.core.tickets import NewTicket
 from tests.integration.notifier.conftest import IDEMPOTENCY_TABLE, Outbox, sent_mail, sqs_event
 
 BUDI = Actor(kind="agent", id="agent-budi", email="budi@loket.example")

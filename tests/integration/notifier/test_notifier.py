@@ -11,14 +11,15 @@ import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from functions.notifier.app import lambda_handler
-from loket import config, signing
-from loket.adapters import attachments as storage
-from loket.data import keys
-from loket.data import tickets as repo
-from loket.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
-from loket.mail.address import ticket_number_from
-from loket.services import notify, tickets
-from loket.services.tickets import NewTicket
+from loket.channels.email import notify
+from loket.channels.email.address import ticket_number_from
+from loket.core import tickets
+from loket.core.data import keys
+from loket.core.data import tickets as repo
+from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
+from loket.core.tickets import NewTicket
+from loket.platform import attachments as storage
+from loket.platform import config, signing
 from loket_local.template import table_create_args
 from tests.conftest import load_event
 from tests.integration.notifier.conftest import IDEMPOTENCY_TABLE, SUPPORT, Outbox, sent_mail, sqs_event

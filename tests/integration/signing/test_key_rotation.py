@@ -10,7 +10,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from loket import config, signing
+from loket.platform import config, signing
 from tests.conftest import SigningKey, token_with
 
 TICKET = "01JQ3Z5V6W7X8Y9Z0A1B2C3D4E"

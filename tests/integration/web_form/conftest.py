@@ -16,8 +16,9 @@ import pytest
 from urllib3 import encode_multipart_formdata
 
 from functions.web_form import app as web_form_app
-from loket import config
-from loket.adapters import attachments as storage
+from loket.core.data.models import bind_data
+from loket.platform import attachments as storage
+from loket.platform import config
 from tests.conftest import load_event
 
 BUCKET = "loket-test-attachments"
@@ -192,7 +193,7 @@ def web(aws: None, lambda_context: Any, monkeypatch: pytest.MonkeyPatch, web_set
     for name, value in web_settings.items():
         monkeypatch.setenv(name, value)
     config.reset()
-    config.bind_data()
+    bind_data()
     storage.reset()
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     yield Web(lambda_context)

@@ -8,17 +8,17 @@ import time
 import boto3
 import pytest
 
-from loket import signing
-from loket.data import tickets as repo
-from loket.services.tickets import resolve
-from loket.web.forms import FormToken
+from loket.channels.web.forms import FormToken
+from loket.core.data import tickets as repo
+from loket.core.tickets import resolve
+from loket.platform import signing
 from tests.integration.web_form.conftest import BUCKET, GOOD, PNG, Web, status_parts
 
 
 def _ticket_count() -> int:
     """How many tickets exist: the numbers are gapless, so the counter is the count."""
-    from loket.data.keys import NUMBER_COUNTER_PK
-    from loket.data.models import CounterItem
+    from loket.core.data.keys import NUMBER_COUNTER_PK
+    from loket.core.data.models import CounterItem
 
     try:
         return int(CounterItem.get(NUMBER_COUNTER_PK, "COUNTER", consistent_read=True).value)

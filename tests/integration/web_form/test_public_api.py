@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from loket import signing
-from loket.data import tickets as repo
-from loket.domain.errors import TicketNotFound
-from loket.services.tickets import resolve
+from loket.core.data import tickets as repo
+from loket.core.domain.errors import TicketNotFound
+from loket.core.tickets import resolve
+from loket.platform import signing
 from tests.conftest import load_event
 from tests.integration.web_form.conftest import PNG, Web, status_parts
 

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from loket.data import tickets as repo
-from loket.domain.ticket import Actor, AttachmentRef, EntryKind
-from loket.services import tickets
-from loket.services.tickets import resolve
+from loket.core import tickets
+from loket.core.data import tickets as repo
+from loket.core.domain.ticket import Actor, AttachmentRef, EntryKind
+from loket.core.tickets import resolve
 from tests.conftest import SigningKey, token_with
 from tests.integration.web_form.conftest import PNG, Web, status_parts
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from loket.domain.errors import InvalidRequest
-from loket.domain.ticket import Priority, format_number, normalize_email, normalize_tags, parse_number
+from loket.core.domain.errors import InvalidRequest
+from loket.core.domain.ticket import Priority, format_number, normalize_email, normalize_tags, parse_number
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from loket.domain.errors import InvalidTransition
-from loket.domain.ticket import Action, Outcome, Status, action_for_status, apply_action
+from loket.core.domain.errors import InvalidTransition
+from loket.core.domain.ticket import Action, Outcome, Status, action_for_status, apply_action
 
 COLUMNS = ["new", "open", "pending", "on_hold", "resolved", "closed", "quarantined"]
 SPEC = {

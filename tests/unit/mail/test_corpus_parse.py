@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from loket.mail.loops import gate_reasons
-from loket.mail.parse import parse_message
+from loket.channels.email.loops import gate_reasons
+from loket.channels.email.parse import parse_message
 from tests.support.mail_corpus import corpus, raw
 
 SUPPORT = "support@loket.example"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loket.mail.html import sanitize, to_text
+from loket.channels.email.html import sanitize, to_text
 
 
 def test_sanitize_removes_scripts_handlers_frames_and_bad_schemes() -> None:

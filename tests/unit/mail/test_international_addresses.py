@@ -7,9 +7,9 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from loket.mail import outbound
-from loket.mail.outbound import Mailbox, Outgoing
-from loket.mail.parse import parse_message
+from loket.channels.email import outbound
+from loket.channels.email.outbound import Mailbox, Outgoing
+from loket.channels.email.parse import parse_message
 
 
 def test_utf8_from_header_is_read_as_sent() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from loket.mail import loops
-from loket.mail.parse import parse_message
+from loket.channels.email import loops
+from loket.channels.email.parse import parse_message
 
 SUPPORT = "support@loket.example"
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from loket.mail.parse import decode_bytes, parse_message
+from loket.channels.email.parse import decode_bytes, parse_message
 
 
 def test_parse_header_that_crashes_modern_policy_falls_back_to_compat32() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from loket.mail.loops import gate_reasons
-from loket.mail.parse import MailParseError, ParsedMail, parse_message
-from loket.mail.quote import strip_quoted
+from loket.channels.email.loops import gate_reasons
+from loket.channels.email.parse import MailParseError, ParsedMail, parse_message
+from loket.channels.email.quote import strip_quoted
 from tests.unit.mail.hostile import hostile_mail
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loket.mail.quote import REPLY_MARKER, strip_quoted
+from loket.channels.email.quote import REPLY_MARKER, strip_quoted
 
 
 def test_strip_cuts_at_reply_marker_and_the_attribution_above_it() -> None:

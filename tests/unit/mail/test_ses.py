@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loket.mail.ses import notice_from_record
+from loket.channels.email.ses import notice_from_record
 from tests.conftest import load_event
 
 

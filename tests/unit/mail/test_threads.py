@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from loket.mail import threads
-from loket.mail.parse import ParsedMail
+from loket.channels.email import threads
+from loket.channels.email.parse import ParsedMail
 
 
 def test_reply_candidates_in_reply_to_first_then_references_newest_first() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from loket.config import Settings
+from loket.platform.config import Settings
 from loket_local.template import load_template
 from tests.conftest import load_event
 from tests.integration.notifier.conftest import pipe_patterns
@@ -113,7 +113,7 @@ def test_notifier_policies_name_no_wildcard_action_or_resource() -> None:
 
 
 def test_pipe_lets_through_exactly_the_event_types_the_notifier_mails() -> None:
-    from loket.services import notify
+    from loket.channels.email import notify
 
     [pattern] = _props("NotifierPipe")["SourceParameters"]["FilterCriteria"]["Filters"]
 

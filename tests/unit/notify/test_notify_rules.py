@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from loket.config import Settings
-from loket.data.models import TicketItem
-from loket.services import notify
+from loket.channels.email import notify
+from loket.core.data.models import TicketItem
+from loket.platform.config import Settings
 from tests.conftest import load_event
 
 SETTINGS = Settings(table_name="t", support_address="support@loket.example")

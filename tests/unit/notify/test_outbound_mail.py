@@ -7,8 +7,8 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from loket.mail import outbound, templates
-from loket.mail.outbound import Mailbox, Outgoing
+from loket.channels.email import outbound, templates
+from loket.channels.email.outbound import Mailbox, Outgoing
 
 WHEN = datetime(2025, 12, 25, 9, 30, tzinfo=UTC)
 

@@ -7,10 +7,10 @@ import time
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from loket.adapters import attachments
-from loket.web import forms
-from loket.web.forms import BadBody, FormData, FormToken, Limits, Upload
-from loket.web.i18n import Translator
+from loket.channels.web import forms
+from loket.channels.web.forms import BadBody, FormData, FormToken, Limits, Upload
+from loket.channels.web.i18n import Translator
+from loket.platform import attachments
 
 LIMITS = Limits(max_files=2, max_file_bytes=100, max_total_bytes=150, categories=("general", "billing"))
 GOOD = {"name": "Ayu", "email": "Ayu@Example.COM", "subject": "Hi", "category": "general", "message": "Hello"}

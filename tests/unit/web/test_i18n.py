@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from loket.web.i18n import STRINGS, Translator, negotiate
+from loket.channels.web.i18n import STRINGS, Translator, negotiate
 
 
 def test_strings_every_key_exists_in_both_languages() -> None:

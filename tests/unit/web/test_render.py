@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from loket.web import render
-from loket.web.forms import FieldError, Limits
-from loket.web.i18n import Translator
+from loket.channels.web import render
+from loket.channels.web.forms import FieldError, Limits
+from loket.channels.web.i18n import Translator
 
 LIMITS = Limits(max_files=3, max_file_bytes=2 * 1024 * 1024, max_total_bytes=4 * 1024 * 1024,
                 categories=("general", "billing"))  # fmt: skip

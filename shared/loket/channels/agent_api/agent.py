@@ -1,0 +1,368 @@
+"""The agent API (/v1): Powertools HTTP API resolver with validation and a served OpenAPI document."""
+
+from __future__ import annotations
+
+import base64
+import json
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.metrics import MetricUnit
+
+from loket.channels.agent_api import schemas as s
+from loket.channels.agent_api import uploads
+from loket.core import tickets as svc
+from loket.core.auth import actor_from_event, require_admin
+from loket.core.data import tickets as repo
+from loket.core.domain.errors import InvalidRequest, LoketError
+from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
+from loket.core.errors import domain_error_response, error_response, validation_error_response
+from loket.platform.config import get_settings
+from loket.platform.observability import logger, metrics
+
+TITLE = "Loket agent API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Agents work tickets here. Every route but /v1/health, /v1/openapi.json and /v1/docs needs a bearer JWT "
+    "from the agent user pool (groups `agent` or `admin`). Errors share one shape: "
+    '`{"error": {"code": ..., "message": ..., "details": [...]}}`. Changes to a ticket need its version in '
+    "`If-Match` (from the `ETag` or `version` of the last read); a stale one answers 412."
+)
+# plain data, validated into Powertools' OpenAPI models only when the document is built: importing those models
+# at cold start costs about 0.3 s
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Cognito ID token of an agent"}
+}
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+
+TicketRef = Annotated[str, Path(description="Ticket id or number such as LKT-1042", max_length=64)]
+EntryRef = Annotated[str, Path(description="Entry id, from the conversation", max_length=64)]
+AttachmentIndex = Annotated[int, Path(description="Position in the entry's attachments, from 0", ge=0, le=999)]
+
+app = APIGatewayHttpResolver(enable_validation=True)
+
+
+def openapi_json() -> str:
+    return app.get_openapi_json_schema(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
+        security=SECURITY,
+    )
+
+
+@app.get("/v1/docs", include_in_schema=False)
+def swagger_ui() -> Response[str]:
+    """Swagger UI on this API's document, with the assets Powertools bundles (nothing from a CDN).
+
+    Not `app.enable_swagger()`: that imports Powertools' OpenAPI models at cold start (about 0.1 s) for a page
+    agents rarely open; here they load on the first visit.
+    """
+    import pathlib
+
+    from aws_lambda_powertools import event_handler
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
+    assets = pathlib.Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
+    js = (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    css = (assets / "swagger-ui.min.css").read_text(encoding="utf-8")
+    spec = openapi_json().replace("</", "<\\/")  # no "</script>" can end the inline document early
+    return Response(200, "text/html", generate_swagger_html(spec, js, css, "", None))
+
+
+# --- errors: one shape, one map ------------------------------------------------------------------
+
+
+@app.exception_handler(LoketError)
+def _domain_error(exc: LoketError) -> Response[str]:
+    return domain_error_response(exc)
+
+
+@app.exception_handler(RequestValidationError)
+def _validation_error(exc: RequestValidationError) -> Response[str]:
+    return validation_error_response(list(exc.errors()))
+
+
+@app.not_found
+def _not_found(_exc: Exception) -> Response[str]:
+    return error_response(HTTPStatus.NOT_FOUND, "route_not_found", "no such route")
+
+
+@app.exception_handler(Exception)
+def _unexpected(exc: Exception) -> Response[str]:
+    logger.exception("unhandled error")
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _actor() -> Actor:
+    return actor_from_event(app.current_event.raw_event)
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _ticket_response(ticket: Any, status: int = 200) -> Response[s.TicketOut]:
+    out = s.TicketOut.of(ticket)
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=out,
+        headers={"ETag": _etag(out.version)},
+    )
+
+
+def _version_from(if_match: str | None) -> int:
+    if if_match is None:
+        raise _PreconditionRequired()
+    text = if_match.strip()
+    text = text[2:] if text.startswith("W/") else text
+    try:
+        return int(text.strip('"'))
+    except ValueError:
+        raise InvalidRequest('If-Match must be the ticket\'s version, as in its ETag (for example "3")') from None
+
+
+class _PreconditionRequired(LoketError):
+    code = "precondition_required"
+
+    def __init__(self) -> None:
+        super().__init__("send the ticket's version in If-Match (from its ETag) to change it")
+
+
+@app.exception_handler(_PreconditionRequired)
+def _precondition_required(exc: _PreconditionRequired) -> Response[str]:
+    return error_response(HTTPStatus.PRECONDITION_REQUIRED, exc.code, str(exc))
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+
+@app.get("/v1/health", summary="Liveness check (no token needed)", tags=["meta"], security=[])
+def health() -> s.Health:
+    return s.Health(status="ok", service="loket")
+
+
+@app.get("/v1/openapi.json", summary="This API's OpenAPI document", tags=["meta"], include_in_schema=False)
+def openapi_document() -> Response[str]:
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json())
+
+
+@app.get("/v1/agents", summary="The agents Loket knows (id and email), sorted by email", tags=["agents"])
+def list_agents() -> s.AgentList:
+    _actor()
+    directory = get_settings().agent_directory
+    agents = sorted(directory.items(), key=lambda item: (item[1].lower(), item[0]))
+    return s.AgentList(items=[s.AgentOut(id=agent_id, email=email) for agent_id, email in agents])
+
+
+@app.post(
+    "/v1/tickets",
+    summary="Open a ticket on a customer's behalf",
+    tags=["tickets"],
+    responses={201: {"description": "Created"}, 200: {"description": "Replayed: this Idempotency-Key made it"}},
+)
+def create_ticket(
+    body: s.TicketCreate,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="idempotency-key",
+            description="Retries with the same key return the first ticket instead of making another.",
+            max_length=100,
+        ),
+    ] = None,
+) -> Response[s.TicketOut]:
+    actor = _actor()
+    new = svc.NewTicket(
+        subject=body.subject,
+        body_text=body.body,
+        requester_email=str(body.requester.email),
+        requester_name=body.requester.name,
+        channel=Channel.API,
+        priority=body.priority,
+        group=body.group,
+        assignee=body.assignee,
+        tags=body.tags,
+        ticket_type=body.type,
+        custom_fields=body.custom_fields,
+        cc=[str(c) for c in body.cc],
+    )
+    customer = Actor(kind="customer", id=new.requester_email, email=new.requester_email)
+    client_key = f"api:{actor.id}:{idempotency_key}" if idempotency_key else None
+    ticket, created = svc.create_ticket(new, customer, client_key=client_key)
+    if created:
+        metrics.add_metric(name="TicketCreated", unit=MetricUnit.Count, value=1)
+    return _ticket_response(ticket, 201 if created else 200)
+
+
+@app.get("/v1/tickets", summary="List tickets (queue views) with filters and a cursor", tags=["tickets"])
+def list_tickets(
+    status: Annotated[Status | None, Query()] = None,
+    priority: Annotated[Priority | None, Query()] = None,
+    group: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=64, description="An agent id, or `me`")] = None,
+    requester: Annotated[str | None, Query(max_length=254)] = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> s.TicketPage:
+    actor = _actor()
+    flt = repo.TicketFilter(
+        status=status.value if status else None,
+        priority=priority.value if priority else None,
+        group=group,
+        assignee=actor.id if assignee == "me" else assignee,
+        requester=normalize_email(requester) if requester else None,
+        tag=tag.strip().lower() if tag else None,
+    )
+    items, next_cursor = repo.list_tickets(flt, limit, cursor)
+    return s.TicketPage(items=[s.TicketOut.of(t) for t in items], next_cursor=next_cursor)
+
+
+@app.get("/v1/tickets/<ticket>", summary="Read one ticket", tags=["tickets"])
+def get_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
+    _actor()
+    return _ticket_response(svc.resolve(ticket))
+
+
+@app.patch(
+    "/v1/tickets/<ticket>",
+    summary="Change status, priority, assignee, group, tags, type, fields, CCs",
+    tags=["tickets"],
+)
+def patch_ticket(
+    ticket: TicketRef,
+    body: s.TicketPatch,
+    if_match: Annotated[str | None, Header(alias="if-match", description="The version from the ETag")] = None,
+) -> Response[s.TicketOut]:
+    actor = _actor()
+    version = _version_from(if_match)
+    changes = body.model_dump(exclude_unset=True)
+    if "type" in changes:
+        changes["ticket_type"] = changes.pop("type")
+    for name in ("status", "priority"):
+        if changes.get(name) is None:
+            if name in changes:
+                raise InvalidRequest(f"{name} cannot be null")
+        else:
+            changes[name] = getattr(body, name).value
+    for name in ("group", "tags", "cc"):
+        if name in changes and changes[name] is None:
+            raise InvalidRequest(f"{name} cannot be null")
+    if not changes:
+        raise InvalidRequest("nothing to change: send at least one field")
+    return _ticket_response(svc.update_ticket(ticket, version, changes, actor))
+
+
+@app.get(
+    "/v1/tickets/<ticket>/conversation",
+    summary="The conversation, oldest first (notes included)",
+    tags=["conversation"],
+)
+def list_conversation(ticket: TicketRef) -> s.EntryList:
+    _actor()
+    found = svc.resolve(ticket)
+    return s.EntryList(items=[s.EntryOut.of(e) for e in repo.list_entries(found.ticket_id)])
+
+
+@app.get(
+    "/v1/tickets/<ticket>/conversation/<entry>/attachments/<index>",
+    summary="A short-lived link that downloads one attachment of an entry",
+    tags=["conversation"],
+)
+def attachment_link(ticket: TicketRef, entry: EntryRef, index: AttachmentIndex) -> Response[s.AttachmentLink]:
+    _actor()
+    found = svc.attachment_download(ticket, entry, index)
+    a, url, expires_in = found.attachment, found.url, found.expires_in
+    out = s.AttachmentLink(
+        filename=a.filename, content_type=a.content_type, size=int(a.size), url=url, expires_in=expires_in
+    )
+    # the link is a credential for a while: no cache keeps it
+    return Response(200, content_types.APPLICATION_JSON, out, headers={"Cache-Control": "no-store"})
+
+
+def _entry_response(result: svc.EntryResult) -> Response[s.EntryCreated]:
+    out = s.EntryCreated(ticket=s.TicketOut.of(result.ticket), entry=s.EntryOut.of(result.entry))
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=out,
+        headers={"ETag": _etag(out.ticket.version)},
+    )
+
+
+@app.post(
+    "/v1/uploads",
+    summary="Upload a file to attach to a reply or note: the raw bytes are the request body (at most 4 MB)",
+    tags=["conversation"],
+)
+def create_upload(
+    filename: Annotated[str, Query(min_length=1, max_length=300, description="The file's name as mailed")],
+    content_type: Annotated[
+        str, Query(max_length=200, pattern=r"^[\w.+-]+/[\w.+-]+$", description="The file's media type")
+    ] = "application/octet-stream",
+) -> Response[s.UploadOut]:
+    actor = _actor()
+    event = app.current_event
+    raw = event.body or ""
+    try:
+        data = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode("utf-8")
+    except ValueError:
+        raise InvalidRequest("the body is marked base64 but is not") from None
+    ref = uploads.upload(data, filename, content_type, actor)
+    out = s.UploadOut(key=ref.key, filename=ref.filename, content_type=ref.content_type, size=ref.size)
+    return Response(201, content_types.APPLICATION_JSON, out)
+
+
+@app.post("/v1/tickets/<ticket>/replies", summary="Add a public reply (mailed to the requester)", tags=["conversation"])
+def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated]:
+    actor = _actor()
+    files = uploads.for_entry(body.attachments, actor)
+    result = svc.add_entry(ticket, EntryKind.PUBLIC_REPLY, actor, body.body, attachments=files, channel=Channel.API)
+    if body.status is not None and body.status.value != result.ticket.status:
+        updated = svc.update_ticket(
+            result.ticket.ticket_id, int(result.ticket.version), {"status": body.status.value}, actor
+        )
+        result = svc.EntryResult(updated, result.entry)
+    return _entry_response(result)
+
+
+@app.post(
+    "/v1/tickets/<ticket>/notes", summary="Add an internal note (never shown to customers)", tags=["conversation"]
+)
+def add_note(ticket: TicketRef, body: s.NoteCreate) -> Response[s.EntryCreated]:
+    actor = _actor()
+    files = uploads.for_entry(body.attachments, actor)
+    return _entry_response(svc.add_entry(ticket, EntryKind.INTERNAL_NOTE, actor, body.body, attachments=files))
+
+
+@app.get("/v1/tickets/<ticket>/audit", summary="Every change: who, what, old, new, when", tags=["tickets"])
+def list_audit(ticket: TicketRef) -> s.AuditList:
+    _actor()
+    found = svc.resolve(ticket)
+    return s.AuditList(items=[s.AuditOut.of(a) for a in repo.list_audit(found.ticket_id)])
+
+
+@app.post("/v1/tickets/<ticket>/merge", summary="Merge this ticket into another (admins only)", tags=["tickets"])
+def merge_ticket(ticket: TicketRef, body: s.MergeRequest) -> Response[s.TicketOut]:
+    actor = _actor()
+    require_admin(actor)
+    return _ticket_response(svc.merge(ticket, body.into, actor))
+
+
+@app.post("/v1/tickets/<ticket>/release", summary="Release a quarantined ticket into the queue", tags=["tickets"])
+def release_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
+    actor = _actor()
+    return _ticket_response(svc.release(ticket, actor))
+
+
+def dump_openapi() -> None:
+    print(json.dumps(json.loads(openapi_json()), indent=2, sort_keys=True))

@@ -1,0 +1,265 @@
+"""Request and response models of the agent API. They drive validation, the 422s and the OpenAPI.
+
+Input models forbid unknown fields, so nobody can set what they do not own (number, channel, version...).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from loket.core.data.models import AuditItem, EntryItem, TicketItem
+from loket.core.domain.ticket import EntryKind, Priority, Status, format_number
+
+MAX_SUBJECT = 250
+MAX_BODY = 65_536
+MAX_TAGS = 20
+MAX_CUSTOM_FIELDS = 50
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Key = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:@\-]+$")
+]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+CustomValue = str | int | float | bool | None
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_custom_fields(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > MAX_CUSTOM_FIELDS:
+        raise ValueError(f"at most {MAX_CUSTOM_FIELDS} custom fields")
+    for name, item in value.items():
+        if not (1 <= len(name) <= 64) or not name.replace("_", "").isalnum():
+            raise ValueError(f"custom field name {name!r} must be 1-64 letters, digits or '_'")
+        if isinstance(item, str) and len(item) > 1000:
+            raise ValueError(f"custom field {name!r} is longer than 1000 characters")
+    return value
+
+
+class Requester(_Input):
+    email: EmailStr
+    name: Name = ""
+
+
+class TicketCreate(_Input):
+    """A ticket an agent opens on a customer's behalf (channel `api`)."""
+
+    subject: Subject
+    body: Body = Field(description="The customer's request, plain text.")
+    requester: Requester
+    priority: Priority = Priority.NORMAL
+    group: Key | None = None
+    assignee: Key | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
+    type: Key | None = None
+    custom_fields: dict[str, CustomValue] = Field(default_factory=dict)
+    cc: list[EmailStr] = Field(default_factory=list, max_length=20)
+
+    _custom = field_validator("custom_fields")(_check_custom_fields)
+
+
+class TicketPatch(_Input):
+    """The fields an agent may change. Send only those that change; `null` clears assignee/type."""
+
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee: Key | None = None
+    group: Key | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=MAX_TAGS)
+    type: Key | None = None
+    custom_fields: dict[str, CustomValue] | None = Field(
+        default=None, description="Merged into the ticket's fields; a null value removes a field."
+    )
+    cc: list[EmailStr] | None = Field(
+        default=None, max_length=20, description="Who else gets the public replies; replaces the list ([] clears it)."
+    )
+
+    _custom = field_validator("custom_fields")(lambda v: v if v is None else _check_custom_fields(v))
+
+
+UploadKey = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+Attachments = Annotated[
+    list[UploadKey],
+    Field(
+        max_length=20, description="Keys from POST /v1/uploads: files of yours to attach (at most 5, 6 MB together)."
+    ),
+]
+
+
+class ReplyCreate(_Input):
+    body: Body
+    status: Status | None = Field(default=None, description="Optionally set the status in the same step.")
+    attachments: Attachments = []
+
+
+class NoteCreate(_Input):
+    body: Body
+    attachments: Attachments = []
+
+
+class UploadOut(BaseModel):
+    key: str = Field(description="Name this in `attachments` of a reply or note.")
+    filename: str
+    content_type: str
+    size: int
+
+
+class MergeRequest(_Input):
+    into: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        description="The ticket (id or number such as LKT-1042) this one is merged into."
+    )
+
+
+class PersonOut(BaseModel):
+    email: str
+    name: str = ""
+
+
+class TicketOut(BaseModel):
+    id: str
+    number: str = Field(examples=["LKT-1042"])
+    subject: str
+    status: Status
+    priority: Priority
+    channel: str
+    requester: PersonOut
+    cc: list[str]
+    group: str
+    assignee: str | None
+    tags: list[str]
+    type: str | None
+    custom_fields: dict[str, Any]
+    created_at: str
+    updated_at: str
+    first_response_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    merged_into: str | None
+    follow_up_of: str | None
+    quarantine: dict[str, Any] | None = None
+    version: int
+
+    @classmethod
+    def of(cls, t: TicketItem) -> TicketOut:
+        return cls(
+            id=t.ticket_id,
+            number=format_number(int(t.number)),
+            subject=t.subject,
+            status=Status(t.status),
+            priority=Priority(t.priority),
+            channel=t.channel,
+            requester=PersonOut(email=t.requester_email, name=t.requester_name or ""),
+            cc=list(t.cc or []),
+            group=t.group,
+            assignee=t.assignee,
+            tags=list(t.tags or []),
+            type=t.ticket_type,
+            custom_fields=dict(t.custom_fields or {}),
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            first_response_at=t.first_response_at,
+            resolved_at=t.resolved_at,
+            closed_at=t.closed_at,
+            merged_into=t.merged_into,
+            follow_up_of=t.follow_up_of,
+            quarantine=(t.extra or {}).get("quarantine"),
+            version=int(t.version),
+        )
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class AttachmentOut(BaseModel):
+    key: str
+    filename: str
+    content_type: str
+    size: int
+
+
+class AttachmentLink(BaseModel):
+    filename: str
+    content_type: str
+    size: int
+    url: str = Field(description="Downloads the file (never shown inline); works for `expires_in` seconds.")
+    expires_in: int
+
+
+class EntryOut(BaseModel):
+    id: str
+    kind: EntryKind
+    author: dict[str, str]
+    body_text: str
+    body_html: str | None
+    attachments: list[AttachmentOut]
+    channel: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, e: EntryItem) -> EntryOut:
+        return cls(
+            id=e.entry_id,
+            kind=EntryKind(e.kind),
+            author={"kind": e.author_kind, "id": e.author_id, "email": e.author_email, "name": e.author_name},
+            body_text=e.body_text,
+            body_html=e.body_html,
+            attachments=[
+                AttachmentOut(key=a.key, filename=a.filename, content_type=a.content_type, size=int(a.size))
+                for a in (e.attachments or [])
+            ],
+            channel=e.channel,
+            created_at=e.created_at,
+        )
+
+
+class EntryList(BaseModel):
+    items: list[EntryOut]
+
+
+class EntryCreated(BaseModel):
+    ticket: TicketOut
+    entry: EntryOut
+
+
+class AuditOut(BaseModel):
+    actor: dict[str, str]
+    field: str
+    old: Any
+    new: Any
+    at: str
+
+    @classmethod
+    def of(cls, a: AuditItem) -> AuditOut:
+        return cls(
+            actor={"kind": a.actor_kind, "id": a.actor_id, "email": a.actor_email},
+            field=a.field,
+            old=a.old,
+            new=a.new,
+            at=a.at,
+        )
+
+
+class AuditList(BaseModel):
+    items: list[AuditOut]
+
+
+class AgentOut(BaseModel):
+    id: str = Field(description="The agent's id (the JWT subject), as tickets store it in `assignee`.")
+    email: str
+
+
+class AgentList(BaseModel):
+    items: list[AgentOut]
+
+
+class Health(BaseModel):
+    status: str
+    service: str

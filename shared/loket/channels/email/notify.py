@@ -1,0 +1,512 @@
+"""Outbound mail: acknowledgements, agents' public replies and assignment notices, one mail per event.
+
+How an event gets here
+----------------------
+Every change writes an outbox item (`type` = `event`) in the same DynamoDB transaction as the change.
+The table stream carries each INSERT to an EventBridge Pipe, which keeps only outbox items of the
+event types below and sends the stream record, as JSON, to the NotifierQueue (SQS; after 5 receives a
+message moves to the NotifierDLQ, which has an alarm). The notifier function reads the queue in
+batches with Powertools' `BatchProcessor` and reports partial batch failures, so one bad record is
+retried alone.
+
+What mail each event causes
+---------------------------
+| event             | mail                               | to                    | Auto-Submitted   |
+|-------------------|------------------------------------|-----------------------|------------------|
+| `ticket.created`  | acknowledgement                    | the requester         | `auto-replied`   |
+| `ticket.released` | acknowledgement (held mail let in) | the requester         | `auto-replied`   |
+| `entry.added`     | the agent's public reply           | the requester and CCs | none, or `auto-generated` if automatic |
+| `ticket.updated`  | "assigned to you" notice           | the new assignee      | `auto-generated` |
+
+An acknowledgement goes out only for a ticket a customer opened by web form or email: not for
+automatic mail (auto-replies, bounces: RFC 3834, and it would start a loop), not for a ticket opened
+through the API or by an agent (the agent speaks to the customer with a public reply, which is
+mailed), and not while a ticket is quarantined (the mail is held because it may be spam or forged:
+answering it would confirm the address or mail a victim). When an agent releases a held ticket,
+`ticket.released` sends the acknowledgement instead, once, unless the held mail was automatic.
+A requester gets at most ACK_LIMIT_PER_HOUR acknowledgements an hour (a guard against loops with
+auto-responders that ignore Auto-Submitted).
+A customer address whose local part is not ASCII (`josé@example.com`, RFC 6531) cannot be mailed: SES
+sends to 7-bit ASCII addresses only (a Unicode domain goes out as IDNA, see `loket.channels.email.outbound`). Such a
+recipient is left out with a warning; when nobody is left, the event is consumed without mail and the
+reason is its result, rather than failing on every delivery until the record lands in the DLQ.
+Internal notes and customer messages are never mailed. Agents are known by id; their address comes
+from the AGENT_DIRECTORY setting (JSON id -> email); an agent missing there gets no notice, with a
+warning in the log. An agent who assigns a ticket to themself gets no notice. The notice has no
+Reply-To: a reply to it is not a message to the customer.
+
+Every customer mail has the `[LKT-1042]` token in its subject, Reply-To the signed plus-address of
+the ticket, In-Reply-To and References built from the Message-IDs of the ticket's earlier entries,
+and its own Message-ID, recorded as a lookup item pointing at the ticket before the mail is sent.
+The language is the ticket's `extra["lang"]` (recorded by the web form), else DEFAULT_LANGUAGE.
+
+Exactly one mail per event
+--------------------------
+SQS delivers at least once, and the stream, the pipe and a failed batch can all repeat an event. The
+send is wrapped in Powertools Idempotency keyed on the outbox `event_id` (DynamoDB persistence in
+the IdempotencyTable, TTL attribute `expiration`, records kept NOTIFY_IDEMPOTENCY_SECONDS, longer than
+a message can live in the queue). Per record:
+
+1. a conditional put locks the event (`INPROGRESS`). A copy of the event already in progress
+   elsewhere raises `IdempotencyAlreadyInProgressError`: that record fails and SQS retries it later,
+   when it finds the `COMPLETED` record and sends nothing;
+2. the mail is built and its Message-ID recorded;
+3. SES `SendRawEmail`;
+4. the lock becomes `COMPLETED`, with the result.
+
+An exception in 2 or 3 deletes the lock, so the next delivery tries again (up to the DLQ). The one
+window left is between 3 and 4: if the invocation dies after SES accepted the mail but before the
+completion is written, the lock expires when the invocation would have timed out and the redelivered
+event sends a second copy. We accept that rare duplicate rather than risk a lost mail (marking the
+event done before sending loses the mail in the same window). The copy carries the same Message-ID,
+because the id is derived from the event id, so mail clients show one message and the threading
+lookup is the same item. A hand-written "mail sent for event X" item in the tickets table would have
+the same window and no lock expiry tied to the Lambda timeout, hence the library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamChangedRecordModel, SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Field, Json
+
+from loket.channels.email import mail_log, outbound, templates
+from loket.channels.email.address import reply_address
+from loket.core.data import limits
+from loket.core.data import tickets as repo
+from loket.core.data.models import EntryItem, TicketItem
+from loket.core.domain import clock
+from loket.core.domain.errors import TicketNotFound
+from loket.core.domain.ticket import Channel, EntryKind, Status, format_number
+from loket.platform import signing
+from loket.platform.config import Settings, get_settings
+from loket.platform.observability import logger, metrics
+
+IDEMPOTENCY_KEY_PREFIX = "loket-notify"  # stable across function renames: keys are <prefix>#<md5 of event_id>
+# the event types the pipe lets through (template.yaml, NotifierPipe) and this module acts on
+MAILED_EVENTS = ("ticket.created", "ticket.released", "entry.added", "ticket.updated")
+ACKNOWLEDGED_CHANNELS = frozenset({Channel.WEB.value, Channel.EMAIL.value})
+
+
+# --- the SQS message: a DynamoDB stream record of an outbox item, as EventBridge Pipes sends it -----------
+
+
+class OutboxEvent(BaseModel):
+    """An outbox item (see `loket.core.data.models.OutboxItem`) as it appears in the stream's NewImage."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    item_type: Literal["event"] = Field(alias="type")
+    event_id: str = Field(min_length=1, max_length=128)
+    event_type: str = Field(min_length=1, max_length=64)
+    ticket_id: str = Field(min_length=1, max_length=64)
+    payload: Json[dict[str, Any]]
+    at: str
+
+
+class OutboxChange(DynamoDBStreamChangedRecordModel):
+    NewImage: OutboxEvent  # type: ignore[assignment]
+
+
+class OutboxStreamRecord(BaseModel):
+    eventID: str
+    eventName: Literal["INSERT"]
+    dynamodb: OutboxChange
+
+
+class OutboxQueueRecord(SqsRecordModel):
+    body: Json[OutboxStreamRecord]  # type: ignore[assignment]
+
+
+# --- the batch -----------------------------------------------------------------------------------------------
+
+# an all-failed batch is reported item by item like any other, rather than raised
+processor = BatchProcessor(event_type=EventType.SQS, model=OutboxQueueRecord, raise_on_entire_batch_failure=False)
+
+
+def process_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The notifier's whole job: each record delivered once, failures reported per record."""
+    config, _send_once = _idempotent()
+    config.register_lambda_context(context)  # an INPROGRESS lock expires when this invocation would time out
+    return dict(
+        process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    )
+
+
+def handle_record(record: OutboxQueueRecord) -> dict[str, Any]:
+    event = record.body.dynamodb.NewImage
+    metrics.add_metric(name="OutboxEvents", unit=MetricUnit.Count, value=1)  # deliveries, repeats included
+    logger.append_keys(event_id=event.event_id, event_type=event.event_type, ticket_id=event.ticket_id)
+    try:
+        reason = payload_skip_reason(event)
+        if reason:
+            return _skipped(event, reason)  # decided by the event alone: no lock, no reads
+        _config, send_once = _idempotent()
+        result: dict[str, Any] = send_once(event=event)
+        return result
+    finally:
+        logger.remove_keys(["event_id", "event_type", "ticket_id"])
+
+
+@lru_cache(maxsize=1)
+def _idempotent() -> tuple[Any, Callable[..., Any]]:
+    """`deliver` wrapped in Powertools Idempotency on the event id; built on first use, not at import."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    settings = get_settings()
+    if not settings.idempotency_table:
+        raise RuntimeError("IDEMPOTENCY_TABLE is not set: the notifier sends no mail it cannot de-duplicate")
+    config = IdempotencyConfig(
+        event_key_jmespath="event_id",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=settings.notify_idempotency_seconds,
+    )
+    send_once = idempotent_function(
+        deliver,
+        data_keyword_argument="event",
+        persistence_store=DynamoDBPersistenceLayer(table_name=settings.idempotency_table),
+        config=config,
+        key_prefix=IDEMPOTENCY_KEY_PREFIX,
+    )
+    return config, send_once
+
+
+def idempotency_config() -> Any:
+    """The IdempotencyConfig in use (key: the event id; expiry: NOTIFY_IDEMPOTENCY_SECONDS)."""
+    return _idempotent()[0]
+
+
+def reset() -> None:
+    """Forget the cached idempotency wrapper and SES client (tests change settings and moto backends)."""
+    _idempotent.cache_clear()
+    from loket.platform import ses
+
+    ses.reset()
+
+
+# --- what to send --------------------------------------------------------------------------------------------
+
+
+def payload_skip_reason(event: OutboxEvent) -> str | None:
+    """Why an event makes no mail, when the event alone says so (most ticket.updated and entry.added events)."""
+    if event.event_type not in MAILED_EVENTS:
+        return "no mail for this event type"
+    if event.event_type == "entry.added" and event.payload.get("kind") != EntryKind.PUBLIC_REPLY.value:
+        return "only public replies are mailed"
+    if event.event_type == "ticket.updated" and not event.payload.get("assignee_changed"):
+        return "the assignee did not change"
+    if event.event_type == "ticket.created" and event.payload.get("automatic"):
+        return "automatic mail is never acknowledged"
+    return None
+
+
+def deliver(event: OutboxEvent) -> dict[str, Any]:
+    """Send the one mail `event` calls for, if any. Returns what happened (stored as the idempotent result)."""
+    from loket.core.data.models import bind_data
+
+    settings = bind_data()
+    try:
+        ticket = repo.get_ticket(event.ticket_id)
+    except TicketNotFound:
+        return _skipped(event, "the ticket no longer exists")
+    planner = {
+        "ticket.created": _acknowledgement,
+        "ticket.released": _acknowledgement_on_release,
+        "entry.added": _public_reply,
+        "ticket.updated": _assignment_notice,
+    }.get(event.event_type)
+    if planner is None:
+        return _skipped(event, "no mail for this event type")
+    planned = planner(event, ticket, settings)
+    if isinstance(planned, str):
+        return _skipped(event, planned)
+    out, entry = planned
+    mail_log.record_sent_message(ticket.ticket_id, out.message_id, event.at, entry)
+    raw = outbound.build(out).as_bytes()
+    from loket.platform import ses
+
+    ses_id = ses.send_raw(settings.sender_address, out.destinations, raw)
+    metrics.add_metric(name="MailSent", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "mail sent", extra={"message_id": out.message_id, "ses_message_id": ses_id, "recipients": len(out.destinations)}
+    )
+    return {"sent": True, "ticket_id": event.ticket_id, "message_id": out.message_id, "ses_message_id": ses_id}
+
+
+def _skipped(event: OutboxEvent, reason: str) -> dict[str, Any]:
+    logger.info("no mail", extra={"reason": reason})
+    metrics.add_metric(name="MailSkipped", unit=MetricUnit.Count, value=1)
+    return {"sent": False, "ticket_id": event.ticket_id, "reason": reason}
+
+
+UNSENDABLE = "{whose} address has a non-ASCII local part: SES sends to 7-bit ASCII addresses only (no SMTPUTF8)"
+
+
+def _no_address_reason(address: str | None, whose: str, fallback: str) -> str:
+    """Why there is nobody to mail: an address SES cannot send to says so, anything else gets `fallback`."""
+    return UNSENDABLE.format(whose=whose) if outbound.needs_smtputf8(address) else fallback
+
+
+Planned = tuple[outbound.Outgoing, EntryItem | None] | str  # the mail (and the entry it carries), or why none
+
+
+def acknowledgement_skip_reason(channel: str, automatic: bool, status: str, first_kind: str | None) -> str | None:
+    """Why a new ticket gets no acknowledgement, or None when it gets one (rules in the module docstring)."""
+    if automatic:
+        return "automatic mail is never acknowledged"
+    if status == Status.QUARANTINED.value:
+        return "quarantined tickets are not acknowledged"
+    if channel not in ACKNOWLEDGED_CHANNELS:
+        return f"tickets opened through the {channel} channel are not acknowledged"
+    if first_kind != EntryKind.CUSTOMER_MESSAGE.value:
+        return "tickets opened by an agent are not acknowledged"
+    return None
+
+
+def customer_recipients(
+    ticket: TicketItem, settings: Settings, with_cc: bool
+) -> tuple[list[outbound.Mailbox], list[outbound.Mailbox]]:
+    """(To, Cc): the requester and, for replies, the CCs; invalid, duplicate and our own addresses dropped."""
+    seen: set[str] = set()
+
+    def keep(address: str | None, name: str = "") -> outbound.Mailbox | None:
+        clean = outbound.clean_address(address)
+        if clean is None and outbound.needs_smtputf8(address):
+            logger.warning("recipient left out", extra={"reason": UNSENDABLE.format(whose="the recipient's")})
+        if clean is None or clean.lower() in seen:
+            return None
+        if outbound.is_own_address(clean, settings.support_address, settings.sender_address):
+            return None
+        seen.add(clean.lower())
+        return outbound.Mailbox(clean, name)
+
+    to = [m for m in [keep(ticket.requester_email, ticket.requester_name)] if m]
+    cc = [m for m in (keep(str(a)) for a in (ticket.cc or [])) if m] if with_cc else []
+    if not to and cc:
+        to, cc = cc[:1], cc[1:]
+    return to, cc
+
+
+def _extra(ticket: TicketItem) -> dict[str, Any]:
+    return ticket.extra if isinstance(ticket.extra, dict) else {}
+
+
+def _language(ticket: TicketItem, settings: Settings) -> str:
+    return templates.language(_extra(ticket).get("lang"), settings.default_language)
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2] or "loket.invalid"
+
+
+def _customer_mail(
+    event: OutboxEvent,
+    ticket: TicketItem,
+    settings: Settings,
+    template: str,
+    values: dict[str, Any],
+    to: list[outbound.Mailbox],
+    cc: list[outbound.Mailbox],
+    thread: Sequence[str | None],
+    sender_name: str,
+    auto_submitted: str | None,
+    html: str | None = None,
+) -> outbound.Outgoing:
+    lang = _language(ticket, settings)
+    number = format_number(int(ticket.number))
+    rendered = templates.render(template, lang, {"number": number, "team": settings.mail_from_name, **values})
+    references = outbound.thread_references(thread)
+    return outbound.Outgoing(
+        sender=outbound.Mailbox(settings.sender_address, sender_name),
+        to=to,
+        cc=cc,
+        subject=outbound.ticket_subject(int(ticket.number), rendered.subject),
+        text=rendered.text,
+        html=html,
+        message_id=outbound.message_id_for(event.event_id, _domain(settings.sender_address)),
+        ticket_number=int(ticket.number),
+        date=clock.now(),
+        reply_to=reply_address(settings.support_address, int(ticket.number)),
+        in_reply_to=references[-1] if references else None,
+        references=references,
+        auto_submitted=auto_submitted,
+        language=lang,
+    )
+
+
+def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+    entries = repo.list_entries(ticket.ticket_id)
+    first = next((e for e in entries if e.entry_id == event.payload.get("entry_id")), entries[0] if entries else None)
+    # held at creation (even if released since): the `ticket.released` event acknowledges it, once
+    held = ticket.status == Status.QUARANTINED.value or "quarantine" in _extra(ticket)
+    reason = acknowledgement_skip_reason(
+        str(event.payload.get("channel") or ticket.channel),
+        bool(event.payload.get("automatic")),
+        Status.QUARANTINED.value if held else ticket.status,
+        first.kind if first else None,
+    )
+    return reason or _acknowledgement_mail(event, ticket, settings, first)
+
+
+def _acknowledgement_mail(
+    event: OutboxEvent, ticket: TicketItem, settings: Settings, first: EntryItem | None
+) -> Planned:
+    to, _cc = customer_recipients(ticket, settings, with_cc=False)
+    if not to:
+        return _no_address_reason(ticket.requester_email, "the requester's", "the requester has no address we can mail")
+    if not limits.hit("ack", to[0].address, settings.ack_limit_per_hour, 3600):
+        return "acknowledgement limit for this requester reached (a loop or a flood)"
+    lang = _language(ticket, settings)
+    values = {
+        "subject": outbound.header_text(ticket.subject),
+        "greeting": templates.greeting(lang, outbound.header_text(ticket.requester_name, 100)),
+        "status_link": templates.status_link(lang, status_page_url(ticket, settings, lang)),
+    }
+    thread = [first.message_id] if first else []
+    out = _customer_mail(
+        event,
+        ticket,
+        settings,
+        "acknowledgement",
+        values,
+        to,
+        [],
+        thread,
+        settings.mail_from_name,
+        outbound.AUTO_REPLIED,
+    )
+    return out, None
+
+
+def status_page_url(ticket: TicketItem, settings: Settings, lang: str) -> str | None:
+    """The customer's signed status-page link (the web form's `/status/LKT-n?t=...`), when PUBLIC_BASE_URL is set."""
+    if not settings.public_base_url:
+        return None
+    query = urlencode({"t": signing.sign("status", ticket.ticket_id), "lang": lang})
+    return f"{settings.public_base_url}/status/{quote(format_number(int(ticket.number)))}?{query}"
+
+
+def _acknowledgement_on_release(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+    """A quarantined ticket an agent let in gets the acknowledgement it was held back from.
+
+    Whether the held mail was automatic is in the `ticket.created` event, kept for a week: after that,
+    or if it was automatic, no acknowledgement (never answer a machine).
+    """
+    created = mail_log.created_event_payload(ticket.ticket_id)
+    if created is None:
+        return "the ticket's creation event has expired: no acknowledgement on release"
+    entries = repo.list_entries(ticket.ticket_id)
+    first = next((e for e in entries if e.entry_id == created.get("entry_id")), entries[0] if entries else None)
+    reason = acknowledgement_skip_reason(
+        str(created.get("channel") or ticket.channel),
+        bool(created.get("automatic")),
+        ticket.status,
+        first.kind if first else None,
+    )
+    return reason or _acknowledgement_mail(event, ticket, settings, first)
+
+
+def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+    if event.payload.get("kind") != EntryKind.PUBLIC_REPLY.value:
+        return "only public replies are mailed"
+    entries = repo.list_entries(ticket.ticket_id)
+    position = next((i for i, e in enumerate(entries) if e.entry_id == event.payload.get("entry_id")), None)
+    if position is None:
+        return "the reply entry no longer exists"
+    entry = entries[position]
+    if not (entry.body_text or "").strip():
+        return "the reply is empty"
+    to, cc = customer_recipients(ticket, settings, with_cc=True)
+    if not to:
+        return _no_address_reason(ticket.requester_email, "the requester's", "the ticket has no address we can mail")
+    author = outbound.header_text(entry.author_name or "", 100)
+    sender_name = f"{author} ({settings.mail_from_name})" if author else settings.mail_from_name
+    values = {
+        "subject": outbound.header_text(ticket.subject),
+        "body": entry.body_text,
+        "author": f"{author}\n" if author else "",
+    }
+    html = _reply_html(entry)
+    auto = outbound.AUTO_GENERATED if event.payload.get("automatic") else None
+    thread = [e.message_id for e in entries[:position]]
+    out = _customer_mail(event, ticket, settings, "reply", values, to, cc, thread, sender_name, auto, html)
+    out.files = _files_of(entry)
+    return out, entry
+
+
+def _files_of(entry: EntryItem) -> list[outbound.File]:
+    """The files the agent attached; one deleted from the bucket since is left out (the reply still goes)."""
+    from loket.platform import attachments as storage
+
+    files = []
+    for a in entry.attachments or []:
+        try:
+            files.append(outbound.File(a.filename, a.content_type, storage.read(a.key)))
+        except storage.Missing:
+            logger.warning("attachment missing from the bucket, mailed without it", extra={"key": a.key})
+    return files
+
+
+def _reply_html(entry: EntryItem) -> str | None:
+    if not entry.body_html:
+        return None
+    import nh3
+
+    return nh3.clean(entry.body_html)
+
+
+def _assignment_notice(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+    if not event.payload.get("assignee_changed"):
+        return "the assignee did not change"
+    change = next(
+        (a for a in reversed(repo.list_audit(ticket.ticket_id)) if a.field == "assignee" and a.at == event.at), None
+    )
+    assignee = (change.new if change else ticket.assignee) or None
+    if not assignee:
+        return "the ticket was unassigned"
+    if change is not None and change.actor_id == assignee:
+        return "the agent assigned the ticket to themself"
+    if ticket.assignee != assignee:
+        return "the ticket was reassigned since"
+    listed = settings.agent_directory.get(str(assignee))
+    address = outbound.clean_address(listed)
+    if address is None:
+        reason = _no_address_reason(listed, "the assignee's", "the assignee has no address in AGENT_DIRECTORY")
+        logger.warning("no address to send the assignment notice to", extra={"assignee": assignee, "reason": reason})
+        return reason
+    lang = templates.language(None, settings.default_language)
+    rendered = templates.render(
+        "assignment",
+        lang,
+        {
+            "number": format_number(int(ticket.number)),
+            "subject": outbound.header_text(ticket.subject),
+            "requester": outbound.header_text(f"{ticket.requester_name} <{ticket.requester_email}>".strip(), 200),
+            "priority": ticket.priority,
+            "status": ticket.status,
+            "group": ticket.group,
+            "team": settings.mail_from_name,
+        },
+    )
+    out = outbound.Outgoing(
+        sender=outbound.Mailbox(settings.sender_address, settings.mail_from_name),
+        to=[outbound.Mailbox(address)],
+        subject=outbound.ticket_subject(int(ticket.number), rendered.subject),
+        text=rendered.text,
+        message_id=outbound.message_id_for(event.event_id, _domain(settings.sender_address)),
+        ticket_number=int(ticket.number),
+        date=clock.now(),
+        auto_submitted=outbound.AUTO_GENERATED,
+        language=lang,
+    )
+    return out, None

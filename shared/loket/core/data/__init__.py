@@ -1,0 +1,1 @@
+"""The tickets table: pynamodb models, key layout, limits and the ticket repository."""

@@ -1,0 +1,61 @@
+"""Key formats of the one table (see the access-pattern table in `loket.core.data.models`)."""
+
+from __future__ import annotations
+
+from loket.core.domain.ticket import Priority
+
+LOOKUP_SK = "LOOKUP"
+TICKET_SK = "TICKET"
+NUMBER_COUNTER_PK = "COUNTER#ticket-number"
+
+
+def ticket_pk(ticket_id: str) -> str:
+    return f"TICKET#{ticket_id}"
+
+
+def number_pk(number: int) -> str:
+    return f"NUMBER#{number}"
+
+
+def client_key_pk(key: str) -> str:
+    return f"CLIENTKEY#{key}"
+
+
+def message_id_pk(message_id: str) -> str:
+    return f"MSGID#{message_id.strip().strip('<>').lower()}"
+
+
+def tag_pk(tag: str) -> str:
+    return f"TAG#{tag}"
+
+
+def entry_sk(created_at: str, entry_id: str) -> str:
+    return f"ENTRY#{created_at}#{entry_id}"
+
+
+def audit_sk(at: str, seq: int) -> str:
+    return f"AUDIT#{at}#{seq:04d}"
+
+
+def queue_pk(group: str, status: str) -> str:
+    return f"QUEUE#{group}#{status}"
+
+
+def status_pk(status: str) -> str:
+    return f"STATUS#{status}"
+
+
+def assignee_pk(agent_id: str) -> str:
+    return f"AGENT#{agent_id}"
+
+
+def requester_pk(email: str) -> str:
+    return f"REQ#{email}"
+
+
+def priority_age_sk(priority: str, created_at: str, ticket_id: str) -> str:
+    return f"{Priority(priority).rank}#{created_at}#{ticket_id}"
+
+
+def age_sk(created_at: str, ticket_id: str) -> str:
+    return f"{created_at}#{ticket_id}"

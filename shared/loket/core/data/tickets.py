@@ -1,0 +1,470 @@
+"""Ticket repository: the only code that reads and writes ticket items. Queries and GetItems only."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from loket.core.data import keys
+from loket.core.data.models import (
+    AuditItem,
+    CounterItem,
+    EntryItem,
+    LookupItem,
+    OutboxItem,
+    TagItem,
+    TicketItem,
+    _Base,
+    transaction_connection,
+)
+from loket.core.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
+from loket.core.domain.ticket import AuditEvent, Priority, Status
+
+_STATUS_ORDER = [s.value for s in Status]
+_MAX_CREATE_ATTEMPTS = 12
+_BASE_BACKOFF_S, _MAX_BACKOFF_S = 0.01, 0.25
+
+
+class DuplicateLookup(Exception):
+    """A unique lookup (client key, Message-ID) already points at a ticket."""
+
+    def __init__(self, lookup_pk: str, ticket_id: str | None) -> None:
+        super().__init__(f"{lookup_pk} already belongs to ticket {ticket_id}")
+        self.lookup_pk = lookup_pk
+        self.ticket_id = ticket_id
+
+
+def _connection() -> Connection:
+    return transaction_connection()
+
+
+def index_ticket(ticket: TicketItem) -> None:
+    """Derive every index key of a ticket from its fields (call before each save)."""
+    ticket.pk = keys.ticket_pk(ticket.ticket_id)
+    ticket.sk = keys.TICKET_SK
+    ticket.item_type = "ticket"
+    order = keys.priority_age_sk(ticket.priority, ticket.created_at, ticket.ticket_id)
+    ticket.gsi1pk = keys.queue_pk(ticket.group, ticket.status)
+    ticket.gsi1sk = order
+    ticket.gsi2pk = keys.status_pk(ticket.status)
+    ticket.gsi2sk = order
+    if ticket.assignee:
+        ticket.gsi3pk = keys.assignee_pk(ticket.assignee)
+        ticket.gsi3sk = f"{ticket.status}#{order}"
+    else:
+        ticket.gsi3pk = ticket.gsi3sk = None
+    ticket.gsi4pk = keys.requester_pk(ticket.requester_email)
+    ticket.gsi4sk = keys.age_sk(ticket.created_at, ticket.ticket_id)
+
+
+def lookup_item(pk: str, ticket_id: str, created_at: str) -> LookupItem:
+    return LookupItem(pk, keys.LOOKUP_SK, item_type="lookup", ticket_id=ticket_id, created_at=created_at)
+
+
+OUTBOX_TTL_SECONDS = 7 * 24 * 3600
+
+
+def outbox_item(ticket_id: str, event_type: str, payload: dict[str, Any], at: str) -> OutboxItem:
+    """An event for the stream to deliver; the id is stable so consumers can de-duplicate on it."""
+    event_id = uuid.uuid4().hex
+    return OutboxItem(
+        keys.ticket_pk(ticket_id),
+        f"EVENT#{at}#{event_id}",
+        item_type="event",
+        ticket_id=ticket_id,
+        event_id=event_id,
+        event_type=event_type,
+        payload={"ticket_id": ticket_id, **payload},
+        at=at,
+        expires_at=int(time.time()) + OUTBOX_TTL_SECONDS,
+    )
+
+
+def tag_item(tag: str, ticket: TicketItem) -> TagItem:
+    return TagItem(
+        keys.tag_pk(tag),
+        keys.age_sk(ticket.created_at, ticket.ticket_id),
+        item_type="tag",
+        ticket_id=ticket.ticket_id,
+    )
+
+
+def audit_items(ticket_id: str, events: Iterable[AuditEvent], at: str, start: int = 0) -> list[AuditItem]:
+    return [
+        AuditItem(
+            keys.ticket_pk(ticket_id),
+            keys.audit_sk(at, start + i),
+            item_type="audit",
+            ticket_id=ticket_id,
+            actor_kind=e.actor.kind,
+            actor_id=e.actor.id,
+            actor_email=e.actor.email,
+            field=e.field,
+            old=e.old,
+            new=e.new,
+            at=at,
+        )
+        for i, e in enumerate(events)
+    ]
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def get_ticket(ticket_id: str) -> TicketItem:
+    try:
+        return TicketItem.get(keys.ticket_pk(ticket_id), keys.TICKET_SK, consistent_read=True)
+    except DoesNotExist as exc:
+        raise TicketNotFound(ticket_id) from exc
+
+
+def find_lookup(pk: str) -> str | None:
+    """The ticket id a unique lookup item points at, or None."""
+    try:
+        return LookupItem.get(pk, keys.LOOKUP_SK, consistent_read=True).ticket_id
+    except DoesNotExist:
+        return None
+
+
+def get_ticket_by_number(number: int) -> TicketItem:
+    ticket_id = find_lookup(keys.number_pk(number))
+    if ticket_id is None:
+        raise TicketNotFound(f"LKT-{number}")
+    return get_ticket(ticket_id)
+
+
+def list_entries(ticket_id: str, kinds: set[str] | None = None) -> list[EntryItem]:
+    condition = EntryItem.kind.is_in(*kinds) if kinds else None
+    return list(
+        EntryItem.query(
+            keys.ticket_pk(ticket_id),
+            EntryItem.sk.startswith("ENTRY#"),
+            filter_condition=condition,
+            consistent_read=True,
+        )
+    )
+
+
+def find_entry(ticket_id: str, entry_id: str, kinds: set[str] | None = None) -> EntryItem | None:
+    """One entry of a ticket by its id (one Query on the ticket's partition), or None."""
+    condition = EntryItem.entry_id == entry_id
+    if kinds:
+        condition &= EntryItem.kind.is_in(*kinds)
+    query = EntryItem.query(
+        keys.ticket_pk(ticket_id), EntryItem.sk.startswith("ENTRY#"), filter_condition=condition, consistent_read=True
+    )
+    return next(iter(query), None)
+
+
+def list_audit(ticket_id: str) -> list[AuditItem]:
+    return list(AuditItem.query(keys.ticket_pk(ticket_id), AuditItem.sk.startswith("AUDIT#"), consistent_read=True))
+
+
+# --- listing with an opaque cursor ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: str | None = None
+    priority: str | None = None
+    group: str | None = None
+    assignee: str | None = None
+    requester: str | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class _Partition:
+    """One Query: an index (or the table for tags), a partition key, and a sort-key prefix."""
+
+    index: str
+    pk: str
+    sk_prefix: str | None
+    newest_first: bool = False
+
+
+_INDEX_KEYS = {
+    "QueueIndex": ("GSI1PK", "GSI1SK"),
+    "StatusIndex": ("GSI2PK", "GSI2SK"),
+    "AssigneeIndex": ("GSI3PK", "GSI3SK"),
+    "RequesterIndex": ("GSI4PK", "GSI4SK"),
+    "table": ("PK", "SK"),
+}
+
+
+def _plan(f: TicketFilter) -> tuple[list[_Partition], set[str]]:
+    """Choose the most selective key for the filter; return the partitions and fields left to filter."""
+    statuses = [f.status] if f.status else _STATUS_ORDER
+    prio = f"{Priority(f.priority).rank}#" if f.priority else None
+    if f.tag:
+        return [_Partition("table", keys.tag_pk(f.tag), None, True)], {
+            "status",
+            "priority",
+            "group",
+            "assignee",
+            "requester",
+        }
+    if f.assignee:
+        prefix = f"{f.status}#" + (prio or "") if f.status else None
+        rest = {"group", "requester"} | ({"priority"} if f.priority and not f.status else set())
+        return [_Partition("AssigneeIndex", keys.assignee_pk(f.assignee), prefix)], rest
+    if f.requester:
+        return [_Partition("RequesterIndex", keys.requester_pk(f.requester), None, True)], {
+            "status",
+            "priority",
+            "group",
+        }
+    if f.group:
+        return [_Partition("QueueIndex", keys.queue_pk(f.group, s), prio) for s in statuses], set()
+    return [_Partition("StatusIndex", keys.status_pk(s), prio) for s in statuses], set()
+
+
+def _filter_condition(f: TicketFilter, fields: set[str]) -> Condition | None:
+    attrs = {
+        "status": TicketItem.status,
+        "priority": TicketItem.priority,
+        "group": TicketItem.group,
+        "assignee": TicketItem.assignee,
+        "requester": TicketItem.requester_email,
+    }
+    condition: Condition | None = None
+    for name in sorted(fields):
+        value = getattr(f, name)
+        if value is None:
+            continue
+        term = attrs[name] == value
+        condition = term if condition is None else condition & term
+    return condition
+
+
+def encode_cursor(partition: int, key: dict[str, Any]) -> str:
+    raw = json.dumps({"p": partition, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, partitions: list[_Partition]) -> tuple[int, dict[str, Any] | None]:
+    """Decode and check a cursor against the plan, so a forged one cannot reach DynamoDB."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        index, key = data["p"], data["k"]
+        part = partitions[index]
+        if key == {} and isinstance(index, int) and index >= 0:
+            return index, None
+        hash_name, range_name = _INDEX_KEYS[part.index]
+        allowed = {"PK", "SK", hash_name, range_name}
+        if not (isinstance(index, int) and index >= 0 and isinstance(key, dict) and set(key) <= allowed):
+            raise ValueError("bad shape")
+        if key[hash_name] != {"S": part.pk} or not all(
+            isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()
+        ):
+            raise ValueError("cursor does not belong to this filter")
+    except (ValueError, KeyError, IndexError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidRequest("cursor is not valid for this list; start again without it") from exc
+    return index, key
+
+
+def list_tickets(f: TicketFilter, limit: int, cursor: str | None) -> tuple[list[TicketItem], str | None]:
+    partitions, rest = _plan(f)
+    condition = _filter_condition(f, rest)
+    start, last_key = decode_cursor(cursor, partitions) if cursor else (0, None)
+    found: list[TicketItem] = []
+    for position in range(start, len(partitions)):
+        part = partitions[position]
+        wanted = limit - len(found)
+        if part.index == "table":
+            page, next_key = _query_tag(part, wanted, last_key, f)
+        else:
+            page, next_key = _query_index(part, wanted, last_key, condition)
+        found.extend(page)
+        last_key = None
+        if next_key is not None:
+            # the partition has more (or a filtered page came back short): the cursor goes on from here
+            return found, encode_cursor(position, next_key)
+        if len(found) >= limit:
+            return found, (encode_cursor(position + 1, {}) if position + 1 < len(partitions) else None)
+    return found, None
+
+
+def _query_index(
+    part: _Partition, limit: int, start: dict[str, Any] | None, condition: Condition | None
+) -> tuple[list[TicketItem], dict[str, Any] | None]:
+    index = {
+        "QueueIndex": TicketItem.queue_index,
+        "StatusIndex": TicketItem.status_index,
+        "AssigneeIndex": TicketItem.assignee_index,
+        "RequesterIndex": TicketItem.requester_index,
+    }[part.index]
+    range_condition = type(index).sk.startswith(part.sk_prefix) if part.sk_prefix else None  # type: ignore[attr-defined]
+    result = index.query(
+        part.pk,
+        range_condition,
+        filter_condition=condition,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+        scan_index_forward=not part.newest_first,
+    )
+    items = list(result)
+    return items, result.last_evaluated_key
+
+
+def _query_tag(
+    part: _Partition, limit: int, start: dict[str, Any] | None, f: TicketFilter
+) -> tuple[list[TicketItem], dict[str, Any] | None]:
+    result = TagItem.query(part.pk, limit=limit, page_size=limit, last_evaluated_key=start, scan_index_forward=False)
+    tag_items = list(result)
+    wanted = [(keys.ticket_pk(t.ticket_id), keys.TICKET_SK) for t in tag_items]
+    by_id = {t.ticket_id: t for t in TicketItem.batch_get(wanted)} if wanted else {}
+    tickets = [by_id[t.ticket_id] for t in tag_items if t.ticket_id in by_id]
+    wanted_fields = {
+        "status": f.status,
+        "priority": f.priority,
+        "group": f.group,
+        "assignee": f.assignee,
+        "requester_email": f.requester,
+    }
+    tickets = [t for t in tickets if all(v is None or getattr(t, k) == v for k, v in wanted_fields.items())]
+    return tickets, result.last_evaluated_key
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def _reasons(exc: TransactWriteError) -> list[str | None]:
+    return [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
+
+
+def create_ticket(
+    ticket: TicketItem,
+    entries: list[EntryItem],
+    client_key: str | None = None,
+    message_ids: Iterable[str] = (),
+    events: Iterable[AuditEvent] = (),
+    outbox: Iterable[OutboxItem] = (),
+) -> tuple[TicketItem, bool]:
+    """Create a ticket with its number, first entries and lookups in one transaction.
+
+    Idempotent on `client_key`: a retry returns the ticket made the first time (created=False).
+    Numbers are gapless: the counter moves in the same transaction, conditioned on its old value,
+    so a failed or repeated attempt never burns a number.
+    Raises DuplicateLookup when a Message-ID is already recorded (the same mail seen twice).
+    """
+    lookups = [keys.message_id_pk(m) for m in message_ids]
+    client_pk = keys.client_key_pk(client_key) if client_key else None
+    events, outbox = list(events), list(outbox)
+    for _attempt in range(_MAX_CREATE_ATTEMPTS):
+        if client_pk and (existing := find_lookup(client_pk)):
+            return get_ticket(existing), False
+        try:
+            counter = CounterItem.get(keys.NUMBER_COUNTER_PK, "COUNTER", consistent_read=True)
+            current = int(counter.value)
+        except DoesNotExist:
+            counter, current = CounterItem(keys.NUMBER_COUNTER_PK, "COUNTER", item_type="counter"), 0
+        ticket.number = current + 1
+        ticket.attribute_values.pop("version", None)  # a new item, whatever an earlier attempt set
+        index_ticket(ticket)
+        unique = [keys.number_pk(ticket.number), *lookups, *([client_pk] if client_pk else [])]
+        items: list[_Base] = [
+            ticket,
+            *[lookup_item(pk, ticket.ticket_id, ticket.created_at) for pk in unique],
+            *entries,
+            *[tag_item(tag, ticket) for tag in ticket.tags],
+            *audit_items(ticket.ticket_id, events, ticket.created_at),
+            *outbox,
+        ]
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                if current:
+                    tx.update(
+                        counter, actions=[CounterItem.value.set(current + 1)], condition=CounterItem.value == current
+                    )
+                else:
+                    counter.value = 1
+                    tx.save(counter, condition=CounterItem.pk.does_not_exist())
+                for item in items:
+                    tx.save(item, condition=_absent(item) if item.pk in unique or item is ticket else None)
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            # pynamodb sends puts before updates: the counter is a put when new, else the last update
+            order = (
+                ["counter", *(str(i.pk) for i in items)] if not current else [*(str(i.pk) for i in items), "counter"]
+            )
+            failed = {order[n] for n, r in enumerate(reasons) if r == "ConditionalCheckFailed" and n < len(order)}
+            for pk in lookups:
+                if pk in failed:
+                    raise DuplicateLookup(pk, find_lookup(pk)) from exc
+            if failed or "TransactionConflict" in reasons:
+                # another ticket took the number, or the client key is now taken: look again, after a pause that
+                # grows with each attempt and is drawn at random, so that racing creators spread out
+                time.sleep(random.uniform(0, min(_MAX_BACKOFF_S, _BASE_BACKOFF_S * 2**_attempt)))
+                continue
+            raise
+        return ticket, True
+    raise RuntimeError("could not allocate a ticket number after several attempts")
+
+
+def _absent(item: _Base) -> Condition:
+    return _Base.pk.does_not_exist()
+
+
+def save_ticket(
+    ticket: TicketItem,
+    events: Iterable[AuditEvent] = (),
+    entries: Iterable[EntryItem] = (),
+    tags_added: Iterable[str] = (),
+    tags_removed: Iterable[str] = (),
+    message_ids: Iterable[str] = (),
+    also: Iterable[TicketItem] = (),
+    outbox: Iterable[OutboxItem] = (),
+    items: Iterable[_Base] = (),
+) -> None:
+    """Save a changed ticket (conditioned on its version) with its audit events and new entries.
+
+    `also` saves more tickets in the same transaction (a merge changes two), `items` any other
+    items (audit items of those tickets). Raises VersionConflict when any of them was changed
+    since it was read, and DuplicateLookup when a Message-ID is already recorded.
+    """
+    at = ticket.updated_at
+    tickets = [ticket, *also]
+    tags_removed = list(tags_removed)
+    lookups = [keys.message_id_pk(m) for m in message_ids]
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            for t in tickets:
+                index_ticket(t)
+                tx.save(t)
+            for pk in lookups:  # unique: the same mail recorded twice, even at the same moment, fails here
+                tx.save(lookup_item(pk, ticket.ticket_id, at), condition=LookupItem.pk.does_not_exist())
+            for item in audit_items(ticket.ticket_id, events, at):
+                tx.save(item)
+            for entry in entries:
+                tx.save(entry)
+            for tag in tags_added:
+                tx.save(tag_item(tag, ticket))
+            for tag in tags_removed:
+                tx.delete(tag_item(tag, ticket))
+            for extra in [*outbox, *items]:
+                tx.save(extra)
+    except TransactWriteError as exc:
+        reasons = _reasons(exc)[len(tags_removed) :]  # pynamodb sends deletes first, then puts
+        for pk, reason in zip(lookups, reasons[len(tickets) :], strict=False):
+            if reason == "ConditionalCheckFailed":
+                raise DuplicateLookup(pk, find_lookup(pk)) from exc
+        for t, reason in zip(tickets, reasons, strict=False):
+            if reason == "ConditionalCheckFailed":
+                raise VersionConflict(t.ticket_id, t.version) from exc
+        if "TransactionConflict" in reasons:
+            raise VersionConflict(ticket.ticket_id, ticket.version) from exc
+        raise

@@ -1,0 +1,469 @@
+"""Ticket use cases: create, read, list, change, reply, note, merge. Called by every entry point."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from loket.core.data import tickets as repo
+from loket.core.data.keys import entry_sk, ticket_pk
+from loket.core.data.models import Attachment, EntryItem, OutboxItem, TicketItem
+from loket.core.domain import clock
+from loket.core.domain.errors import (
+    AttachmentNotFound,
+    InvalidRequest,
+    InvalidTransition,
+    TicketNotFound,
+    VersionConflict,
+)
+from loket.core.domain.ticket import (
+    SYSTEM,
+    Action,
+    Actor,
+    AttachmentRef,
+    AuditEvent,
+    Change,
+    Channel,
+    EntryKind,
+    Outcome,
+    Priority,
+    Status,
+    action_for_status,
+    apply_action,
+    format_number,
+    normalize_email,
+    normalize_tags,
+    parse_number,
+)
+from loket.platform import attachments as storage
+
+# fields an agent may PATCH; everything else on a ticket is owned by the system
+PATCHABLE = ("status", "priority", "assignee", "group", "tags", "ticket_type", "custom_fields", "cc")
+
+
+@dataclass
+class NewTicket:
+    subject: str
+    body_text: str
+    requester_email: str
+    channel: Channel
+    requester_name: str = ""
+    body_html: str | None = None
+    priority: Priority = Priority.NORMAL
+    group: str | None = None
+    assignee: str | None = None
+    tags: list[str] = field(default_factory=list)
+    ticket_type: str | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    cc: list[str] = field(default_factory=list)
+    attachments: list[AttachmentRef] = field(default_factory=list)
+    message_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    entry_extra: dict[str, Any] = field(default_factory=dict)
+    automatic: bool = False  # sent by a machine (auto-reply, bounce): no acknowledgement goes back
+    # set by the mail gate: the ticket starts quarantined, with the reason, and is listed by agents there
+    quarantine_reason: str | None = None
+    quarantine_releasable: bool = True
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _entry(
+    ticket_id: str,
+    kind: EntryKind,
+    actor: Actor,
+    at: str,
+    body_text: str,
+    body_html: str | None = None,
+    attachments: Iterable[AttachmentRef] = (),
+    message_id: str | None = None,
+    channel: str | None = None,
+    author_name: str = "",
+    extra: dict[str, Any] | None = None,
+) -> EntryItem:
+    entry_id = _new_id()
+    return EntryItem(
+        ticket_pk(ticket_id),
+        entry_sk(at, entry_id),
+        item_type="entry",
+        ticket_id=ticket_id,
+        entry_id=entry_id,
+        kind=kind.value,
+        author_kind=actor.kind,
+        author_id=actor.id,
+        author_email=actor.email,
+        author_name=author_name,
+        body_text=body_text,
+        body_html=body_html,
+        attachments=[
+            Attachment(key=a.key, filename=a.filename, content_type=a.content_type, size=a.size) for a in attachments
+        ],
+        message_id=message_id,
+        channel=channel,
+        created_at=at,
+        extra=extra or {},
+    )
+
+
+def resolve(ref: str) -> TicketItem:
+    """A ticket by id or by human number (`LKT-1042`)."""
+    number = parse_number(ref)
+    if number is not None:
+        return repo.get_ticket_by_number(number)
+    if not ref or len(ref) > 64:
+        raise TicketNotFound(ref[:64])
+    return repo.get_ticket(ref)
+
+
+DOWNLOAD_SECONDS = 300  # how long a download link works; the console asks for a fresh one on every click
+
+
+@dataclass(frozen=True)
+class Download:
+    attachment: Attachment
+    url: str
+    expires_in: int
+
+
+def attachment_download(ref: str | TicketItem, entry_id: str, index: int, kinds: set[str] | None = None) -> Download:
+    """A short-lived link that downloads attachment `index` of an entry of one of `kinds` (default any kind:
+    agents see notes too)."""
+    ticket = ref if isinstance(ref, TicketItem) else resolve(ref)
+    entry = repo.find_entry(ticket.ticket_id, entry_id, kinds)
+    if entry is None or not 0 <= index < len(entry.attachments):
+        shown = ref if isinstance(ref, str) else format_number(int(ticket.number))
+        raise AttachmentNotFound(shown, entry_id, index)
+    attachment = entry.attachments[index]
+    url = storage.download_url(attachment.key, attachment.filename, DOWNLOAD_SECONDS)
+    return Download(attachment, url, DOWNLOAD_SECONDS)
+
+
+def create_ticket(
+    new: NewTicket,
+    actor: Actor,
+    client_key: str | None = None,
+    follow_up_of: TicketItem | None = None,
+    now: datetime | None = None,
+) -> tuple[TicketItem, bool]:
+    """Open a ticket with its first message. Returns (ticket, created); created is False on a retry."""
+    from loket.platform.config import get_settings
+
+    moment = now or clock.now()
+    at = clock.iso(moment)
+    ticket_id = _new_id()
+    tags = normalize_tags(new.tags)
+    ticket = TicketItem(
+        ticket_id=ticket_id,
+        number=0,
+        subject=new.subject,
+        status=Status.NEW.value,
+        priority=new.priority.value,
+        channel=new.channel.value,
+        requester_email=normalize_email(new.requester_email),
+        requester_name=new.requester_name,
+        cc=[normalize_email(c) for c in new.cc],
+        group=new.group or get_settings().default_group,
+        assignee=new.assignee,
+        tags=tags,
+        ticket_type=new.ticket_type,
+        custom_fields=new.custom_fields,
+        created_at=at,
+        updated_at=at,
+        follow_up_of=follow_up_of.ticket_id if follow_up_of else None,
+        entry_count=1,
+        extra=new.extra,
+    )
+    if new.assignee:
+        ticket.status = Status.OPEN.value
+    if new.quarantine_reason:
+        ticket.status = Status.QUARANTINED.value
+        ticket.extra = {
+            **(new.extra or {}),
+            "quarantine": {"reason": new.quarantine_reason, "releasable": new.quarantine_releasable},
+        }
+    kind = EntryKind.PUBLIC_REPLY if actor.kind == "agent" else EntryKind.CUSTOMER_MESSAGE
+    entries = [
+        _entry(
+            ticket_id,
+            kind,
+            actor,
+            at,
+            new.body_text,
+            new.body_html,
+            new.attachments,
+            new.message_id,
+            new.channel.value,
+            author_name=new.requester_name if actor.kind == "customer" else "",
+            extra=new.entry_extra,
+        )
+    ]
+    if follow_up_of is not None:
+        note_at = clock.iso(moment + timedelta(microseconds=1))  # sorts right after the message
+        entries.append(
+            _entry(
+                ticket_id,
+                EntryKind.SYSTEM,
+                SYSTEM,
+                note_at,
+                f"Follow-up of LKT-{follow_up_of.number}, which is closed.",
+            )
+        )
+    events = [AuditEvent(actor, "created", None, {"channel": new.channel.value, "subject": new.subject}, moment)]
+    outbox = [
+        repo.outbox_item(
+            ticket_id,
+            "ticket.created",
+            {"channel": new.channel.value, "automatic": new.automatic, "entry_id": entries[0].entry_id},
+            at,
+        )
+    ]
+    ticket, created = repo.create_ticket(
+        ticket,
+        entries,
+        client_key=client_key,
+        message_ids=[new.message_id] if new.message_id else [],
+        events=events,
+        outbox=outbox,
+    )
+    return ticket, created
+
+
+@dataclass
+class EntryResult:
+    ticket: TicketItem
+    entry: EntryItem
+    follow_up: bool = False
+
+
+def _change_status(ticket: TicketItem, change: Change, action: Action) -> Outcome:
+    new_status, outcome = apply_action(Status(ticket.status), action)
+    if outcome is Outcome.APPLY:
+        _set(ticket, change, "status", new_status.value)
+    return outcome
+
+
+def _set(ticket: TicketItem, change: Change, name: str, value: Any) -> None:
+    old = getattr(ticket, name)
+    change.set(name, old, value)
+    setattr(ticket, name, value)
+    if name == "status":
+        if value == Status.RESOLVED.value:
+            ticket.resolved_at = clock.iso(change.at)
+        elif value == Status.CLOSED.value:
+            ticket.closed_at = clock.iso(change.at)
+        elif old == Status.RESOLVED.value:
+            ticket.resolved_at = None
+
+
+def add_entry(
+    ref: str | TicketItem,
+    kind: EntryKind,
+    actor: Actor,
+    body_text: str,
+    body_html: str | None = None,
+    attachments: Iterable[AttachmentRef] = (),
+    message_id: str | None = None,
+    channel: Channel | None = None,
+    author_name: str = "",
+    extra: dict[str, Any] | None = None,
+    now: datetime | None = None,
+    automatic: bool = False,
+) -> EntryResult:
+    """Add a conversation entry and apply its status rule.
+
+    A customer message on a closed ticket opens a linked follow-up ticket instead.
+    """
+    moment = now or clock.now()
+    for _attempt in range(3):
+        ticket = resolve(ref) if isinstance(ref, str) else repo.get_ticket(ref.ticket_id)
+        action = {
+            EntryKind.CUSTOMER_MESSAGE: Action.CUSTOMER_MESSAGE,
+            EntryKind.PUBLIC_REPLY: Action.AGENT_REPLY,
+            EntryKind.INTERNAL_NOTE: Action.INTERNAL_NOTE,
+        }.get(kind)
+        change = Change(actor, moment)
+        if action is not None and _change_status(ticket, change, action) is Outcome.FOLLOW_UP:
+            return _follow_up(
+                ticket,
+                actor,
+                body_text,
+                body_html,
+                attachments,
+                message_id,
+                channel,
+                author_name,
+                extra,
+                moment,
+                automatic,
+            )
+        at = clock.iso(moment)
+        entry = _entry(
+            ticket.ticket_id, kind, actor, at, body_text, body_html, attachments, message_id,
+            channel.value if channel else None, author_name, extra,
+        )  # fmt: skip
+        if kind is EntryKind.PUBLIC_REPLY and ticket.first_response_at is None:
+            ticket.first_response_at = at
+        ticket.updated_at = at
+        ticket.entry_count = int(ticket.entry_count or 0) + 1
+        outbox = [
+            repo.outbox_item(
+                ticket.ticket_id,
+                "entry.added",
+                {"entry_id": entry.entry_id, "kind": kind.value, "automatic": automatic},
+                at,
+            )
+        ]
+        try:
+            repo.save_ticket(
+                ticket,
+                events=change.events,
+                entries=[entry],
+                message_ids=[message_id] if message_id else [],
+                outbox=outbox,
+            )
+        except VersionConflict:
+            continue  # somebody changed the ticket meanwhile: apply the entry to the fresh copy
+        return EntryResult(ticket, entry)
+    raise VersionConflict(ticket.ticket_id, ticket.version)
+
+
+def _follow_up(
+    closed: TicketItem,
+    actor: Actor,
+    body_text: str,
+    body_html: str | None,
+    attachments: Iterable[AttachmentRef],
+    message_id: str | None,
+    channel: Channel | None,
+    author_name: str,
+    extra: dict[str, Any] | None,
+    moment: datetime,
+    automatic: bool,
+) -> EntryResult:
+    new = NewTicket(
+        subject=closed.subject,
+        body_text=body_text,
+        body_html=body_html,
+        requester_email=closed.requester_email,
+        requester_name=author_name or closed.requester_name,
+        channel=channel or Channel(closed.channel),
+        priority=Priority(closed.priority),
+        group=closed.group,
+        tags=list(closed.tags),
+        cc=list(closed.cc),
+        attachments=list(attachments),
+        message_id=message_id,
+        entry_extra=extra or {},
+        automatic=automatic,
+    )
+    ticket, _created = create_ticket(new, actor, follow_up_of=closed, now=moment)
+    entry = repo.list_entries(ticket.ticket_id, kinds={EntryKind.CUSTOMER_MESSAGE.value})[0]
+    return EntryResult(ticket, entry, follow_up=True)
+
+
+def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], actor: Actor) -> TicketItem:
+    """Apply an agent's PATCH. Stale `expected_version` -> VersionConflict (HTTP 412)."""
+    unknown = set(changes) - set(PATCHABLE)
+    if unknown:
+        raise InvalidRequest(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    ticket = resolve(ref)
+    if int(ticket.version) != expected_version:
+        raise VersionConflict(ticket.ticket_id, expected_version, int(ticket.version))
+    moment = clock.now()
+    change = Change(actor, moment)
+    tags_added: list[str] = []
+    tags_removed: list[str] = []
+    for name in PATCHABLE:
+        if name not in changes or name == "status":
+            continue
+        value = changes[name]
+        if name == "tags":
+            value = normalize_tags(value)
+            tags_added = [t for t in value if t not in ticket.tags]
+            tags_removed = [t for t in ticket.tags if t not in value]
+        if name == "assignee" and value and value != ticket.assignee and ticket.status == Status.NEW.value:
+            _change_status(ticket, change, Action.ASSIGN)
+        if name == "custom_fields":
+            value = {**(ticket.custom_fields or {}), **value}
+            value = {k: v for k, v in value.items() if v is not None}
+        if name == "cc":  # the requester gets every reply anyway
+            value = [c for c in dict.fromkeys(normalize_email(c) for c in value) if c != ticket.requester_email]
+        _set(ticket, change, name, value)
+    if "status" in changes and changes["status"] != ticket.status:
+        if ticket.status == Status.CLOSED.value:
+            raise InvalidTransition(ticket.status, "change", "closed tickets are final")
+        _change_status(ticket, change, action_for_status(Status(changes["status"])))
+    elif ticket.status == Status.CLOSED.value and change.events:
+        raise InvalidTransition(ticket.status, "change", "closed tickets are final")
+    if not change.events:
+        return ticket
+    ticket.updated_at = clock.iso(moment)
+    outbox = [
+        repo.outbox_item(
+            ticket.ticket_id,
+            "ticket.updated",
+            {"fields": sorted(change.fields), "assignee_changed": "assignee" in change.fields},
+            ticket.updated_at,
+        )
+    ]
+    repo.save_ticket(ticket, events=change.events, tags_added=tags_added, tags_removed=tags_removed, outbox=outbox)
+    return ticket
+
+
+def merge(source_ref: str, target_ref: str, actor: Actor) -> TicketItem:
+    """Merge `source` into `target`: the source closes, pointing at the target; both say so."""
+    source, target = resolve(source_ref), resolve(target_ref)
+    if source.ticket_id == target.ticket_id:
+        raise InvalidRequest("a ticket cannot be merged into itself")
+    if target.status == Status.CLOSED.value:
+        raise InvalidTransition(target.status, "merge_into", "closed tickets are final")
+    moment = clock.now()
+    at = clock.iso(moment)
+    source_change = Change(actor, moment)
+    _change_status(source, source_change, Action.MERGE_AWAY)
+    _set(source, source_change, "merged_into", target.ticket_id)
+    target_change = Change(actor, moment)
+    new_cc = sorted({*target.cc, *source.cc, source.requester_email} - {target.requester_email})
+    _set(target, target_change, "cc", new_cc)
+    source.updated_at = target.updated_at = at
+    notes = [
+        _entry(source.ticket_id, EntryKind.SYSTEM, actor, at, f"Merged into LKT-{target.number}."),
+        _entry(target.ticket_id, EntryKind.SYSTEM, actor, at, f"LKT-{source.number} was merged into this ticket."),
+    ]
+    target_change.events.append(AuditEvent(actor, "merged_from", None, f"LKT-{source.number}", moment))
+    target.entry_count = int(target.entry_count or 0) + 1
+    source.entry_count = int(source.entry_count or 0) + 1
+    outbox: list[OutboxItem] = [
+        repo.outbox_item(source.ticket_id, "ticket.merged", {"into": target.ticket_id}, at),
+    ]
+    repo.save_ticket(
+        target,
+        events=target_change.events,
+        entries=notes,
+        also=[source],
+        items=repo.audit_items(source.ticket_id, source_change.events, at),
+        outbox=outbox,
+    )
+    return target
+
+
+def release(ref: str, actor: Actor) -> TicketItem:
+    """Let a quarantined ticket into the queue (status `new`). Mail that carried a virus stays held."""
+    ticket = resolve(ref)
+    held = dict((ticket.extra or {}).get("quarantine") or {})
+    if ticket.status == Status.QUARANTINED.value and not held.get("releasable", True):
+        raise InvalidTransition(ticket.status, "release", f"held for good: {held.get('reason', 'unsafe content')}")
+    moment = clock.now()
+    change = Change(actor, moment)
+    _change_status(ticket, change, Action.RELEASE)
+    held["released_by"] = actor.id
+    ticket.extra = {**(ticket.extra or {}), "quarantine": held}
+    ticket.updated_at = clock.iso(moment)
+    outbox = [repo.outbox_item(ticket.ticket_id, "ticket.released", {}, ticket.updated_at)]
+    repo.save_ticket(ticket, events=change.events, outbox=outbox)
+    return ticket

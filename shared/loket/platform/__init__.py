@@ -1,0 +1,1 @@
+"""Platform: settings, AWS clients, observability and signing. Imports nothing else of Loket."""

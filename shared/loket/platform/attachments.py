@@ -1,0 +1,125 @@
+"""Attachments in the attachments bucket (S3): web uploads, mail attachments, short-lived download links."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from loket.platform.config import get_settings
+
+# where each channel keeps its files in the bucket; the functions that sign download links may read them all
+PREFIXES = {"web": "web/", "mail": "inbound/", "agent": "agent/"}
+MAX_FILENAME = 150
+_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+def clean_filename(name: str) -> str:
+    """A file name as people see it: the last path part, no control characters, bounded."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # old browsers send the whole path
+    name = name.replace("%22", '"').replace("%0A", " ").replace("%0D", " ")
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _CONTROL).strip()
+    return name[:MAX_FILENAME] or "attachment"
+
+
+def key_name(filename: str) -> str:
+    """A file name fit for an S3 key: ASCII letters, digits, dot, dash, underscore."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)).strip("._")
+    return cleaned[:80] or "attachment"
+
+
+@lru_cache(maxsize=1)
+def _client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # SigV4 links (the only kind newer regions accept) on the regional endpoint
+    return boto3.client("s3", region_name=get_settings().region, config=Config(signature_version="s3v4"))
+
+
+def reset() -> None:
+    """Forget the client (tests start a fresh AWS mock per test)."""
+    _client.cache_clear()
+
+
+def put(
+    key: str, data: bytes, content_type: str, metadata: dict[str, str] | None = None, tags: dict[str, str] | None = None
+) -> None:
+    """Store a file; `metadata` values must be ASCII (S3 user metadata), so callers percent-encode names."""
+    from urllib.parse import urlencode
+
+    _client().put_object(
+        Bucket=get_settings().attachments_bucket,
+        Key=key,
+        Body=data,
+        ContentType=content_type or "application/octet-stream",
+        Metadata=metadata or {},
+        Tagging=urlencode(tags or {}),
+    )
+
+
+def tag(key: str, tags: dict[str, str]) -> None:
+    """Replace the object's tags (lifecycle rules of the bucket act on them)."""
+    _client().put_object_tagging(
+        Bucket=get_settings().attachments_bucket,
+        Key=key,
+        Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]},
+    )
+
+
+@dataclass(frozen=True)
+class Stored:
+    key: str
+    size: int
+    content_type: str
+    metadata: dict[str, str]
+
+
+class Missing(Exception):
+    """Nothing is stored under the key."""
+
+
+def _object(operation: str, key: str) -> Any:
+    """One call on an object of the bucket (head_object, get_object); Missing when there is no such object."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return getattr(_client(), operation)(Bucket=get_settings().attachments_bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise Missing(key) from exc
+        raise
+
+
+def head(key: str) -> Stored | None:
+    """What the bucket holds under `key`, or None when nothing is there."""
+    try:
+        found = _object("head_object", key)
+    except Missing:
+        return None
+    return Stored(key, int(found["ContentLength"]), str(found.get("ContentType", "")), dict(found.get("Metadata", {})))
+
+
+def read(key: str) -> bytes:
+    return bytes(_object("get_object", key)["Body"].read())
+
+
+def download_url(key: str, filename: str, expires_seconds: int = 300) -> str:
+    """A short-lived link that downloads the object (never displays it inline in the browser)."""
+    from urllib.parse import quote
+
+    disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+    url: str = _client().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": get_settings().attachments_bucket,
+            "Key": key,
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": "application/octet-stream",
+        },
+        ExpiresIn=expires_seconds,
+    )
+    return url
