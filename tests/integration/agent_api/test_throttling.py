@@ -17,9 +17,7 @@ class _HttpReply:
 
 
 @pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException"])
-def test_throttled_read_is_429_with_retry_after(
-    api: Api, monkeypatch: pytest.MonkeyPatch, code: str
-) -> None:
+def test_throttled_read_is_429_with_retry_after(api: Api, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
     created = api.create()
 
     def throttle(model: Any, **_: Any) -> tuple[_HttpReply, dict[str, Any]] | None:
