@@ -128,3 +128,11 @@ def test_a_refused_caller_gets_401_before_any_complaint_about_the_body(world: No
     assert _call("AgentApiFunction", event, None, lambda_context) == 401
     assert _call("AgentApiFunction", event, _claims("customers"), lambda_context) == 403
     assert _call("AgentApiFunction", event, _claims("agent"), lambda_context) == 422
+
+
+def test_an_unknown_route_is_404_not_a_refusal(lambda_context: Any) -> None:
+    event = _event("AgentApiFunction", "GET", "/v1/agents")
+    event.update(routeKey="GET /v1/nowhere", rawPath="/v1/nowhere")
+    event["requestContext"]["http"]["path"] = "/v1/nowhere"
+    reply = agent_api.app.resolve(event, lambda_context)
+    assert (reply["statusCode"], json.loads(reply["body"])["error"]["code"]) == (404, "route_not_found")

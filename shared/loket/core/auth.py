@@ -132,8 +132,17 @@ def route_requirement(app: ApiGatewayResolver) -> Requires | None:
     return requirement_of(route.func) if route is not None else None
 
 
+def _matched(app: ApiGatewayResolver) -> bool:
+    """Whether the request matched a registered route (for no match, Powertools runs its not-found handler as a
+    route of its own through the middlewares)."""
+    route = app.context.get("_route")
+    return route is not None and any(route is r for r in (*app._static_routes, *app._dynamic_routes))
+
+
 def gate(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Powertools middleware: the matched route's declaration decides; nothing declared is a 403."""
+    if not _matched(app):  # Powertools' not-found answer: no route of ours runs
+        return next_middleware(app)
     actor = authorize(route_requirement(app), app.current_event.raw_event)
     if actor is not None:
         app.append_context(**{_ACTOR: actor})
@@ -143,6 +152,8 @@ def gate(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[A
 def denial(app: ApiGatewayResolver) -> Exception | None:
     """The gate's refusal of the current request, if any: a request the gate refuses gets that answer before
     any complaint about its body or parameters (Powertools validates requests before the middlewares run)."""
+    if not _matched(app):
+        return None
     try:
         authorize(route_requirement(app), app.current_event.raw_event)
     except (Unauthorized, Forbidden) as exc:
