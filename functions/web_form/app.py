@@ -9,8 +9,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loket.channels.web import views
+from loket.channels.web.settings import WebSettings
 from loket.core.data.models import bind_data
+from loket.core.data.settings import DataSettings
+from loket.platform import config
+from loket.platform.config import AttachmentSettings, AwsSettings, SigningSettings
 from loket.platform.observability import logger, metrics
+
+# read and validated on the first invocation: a missing or malformed variable fails it, naming the variable
+SETTINGS = (AwsSettings, DataSettings, WebSettings, AttachmentSettings, SigningSettings)
 
 app = APIGatewayHttpResolver()
 
@@ -64,5 +71,6 @@ def unexpected(exc: Exception) -> Response[str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config.load_all(*SETTINGS)
     bind_data()
     return app.resolve(event, context)

@@ -14,13 +14,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from loket.channels.agent_api import schemas as s
 from loket.channels.agent_api import uploads
+from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core import tickets as svc
 from loket.core.auth import actor_from_event, require_admin
 from loket.core.data import tickets as repo
 from loket.core.domain.errors import InvalidRequest, LoketError
 from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
 from loket.core.errors import domain_error_response, error_response, validation_error_response
-from loket.platform.config import get_settings
+from loket.platform import config
 from loket.platform.observability import logger, metrics
 
 TITLE = "Loket agent API"
@@ -158,7 +159,7 @@ def openapi_document() -> Response[str]:
 @app.get("/v1/agents", summary="The agents Loket knows (id and email), sorted by email", tags=["agents"])
 def list_agents() -> s.AgentList:
     _actor()
-    directory = get_settings().agent_directory
+    directory = config.load(AgentApiSettings).agent_directory
     agents = sorted(directory.items(), key=lambda item: (item[1].lower(), item[0]))
     return s.AgentList(items=[s.AgentOut(id=agent_id, email=email) for agent_id, email in agents])
 
