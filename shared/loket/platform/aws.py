@@ -18,6 +18,7 @@ from loket.platform.config import AwsSettings
 _T = TypeVar("_T")
 _made: dict[Hashable, Any] = {}
 _on_reset: list[Callable[[], None]] = []
+DYNAMODB = "dynamodb"  # the key of the transactions' connection (forget it to point the data layer anew)
 
 
 def once(key: Hashable, make: Callable[[], _T]) -> _T:
@@ -26,6 +27,11 @@ def once(key: Hashable, make: Callable[[], _T]) -> _T:
         _made[key] = make()
     made: _T = _made[key]
     return made
+
+
+def forget(key: Hashable) -> None:
+    """Forget what was made for `key` (the next use makes it anew)."""
+    _made.pop(key, None)
 
 
 def on_reset(forget: Callable[[], None]) -> None:
@@ -88,4 +94,4 @@ def dynamodb() -> Any:
 
         return Connection(**dynamodb_options())
 
-    return once("dynamodb", make)
+    return once(DYNAMODB, make)

@@ -56,6 +56,7 @@ def configure(table_name: str, region: str | None = None) -> None:
 
 
 def _forget_connections() -> None:
+    aws.forget(aws.DYNAMODB)
     for model in (TicketItem, EntryItem, AuditItem, LookupItem, CounterItem, TagItem, OutboxItem):
         model._connection = None  # pynamodb caches its connection per class
 
