@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loket.channels.agent_api.agent import app
 from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core.data.models import bind_data
 from loket.core.data.settings import DataSettings
@@ -24,4 +23,7 @@ SETTINGS = (AwsSettings, DataSettings, AgentApiSettings, AttachmentSettings)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.load_all(*SETTINGS)
     bind_data()
+    # the routes with their schemas and validation load on the first request, not at import (cold start)
+    from loket.channels.agent_api.agent import app
+
     return app.resolve(event, context)

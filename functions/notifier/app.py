@@ -6,7 +6,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loket.channels.email.notify import process_batch
 from loket.channels.email.settings import NotifierSettings
 from loket.core.data.models import bind_data
 from loket.core.data.settings import DataSettings
@@ -23,4 +22,7 @@ SETTINGS = (AwsSettings, DataSettings, NotifierSettings, AttachmentSettings, Sig
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.load_all(*SETTINGS)
     bind_data()
+    # the batch, its record models and the mail builders load on the first batch, not at import (cold start)
+    from loket.channels.email.notify import process_batch
+
     return process_batch(event, context)

@@ -28,14 +28,14 @@ def test_a_missing_required_variable_is_named(monkeypatch: pytest.MonkeyPatch) -
 def test_a_malformed_number_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEB_IP_LIMIT", "ten")
 
-    with pytest.raises(SettingsError, match=r"WEB_IP_LIMIT: .*integer"):
+    with pytest.raises(SettingsError, match="WEB_IP_LIMIT: 'ten' is not a whole number"):
         config.load(WebSettings)
 
 
 def test_a_malformed_json_object_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENT_DIRECTORY", '{"agent-1": ')
 
-    with pytest.raises(SettingsError, match="AGENT_DIRECTORY is not a JSON object"):
+    with pytest.raises(SettingsError, match="AGENT_DIRECTORY: not a JSON object"):
         config.load(AgentApiSettings)
 
 
@@ -83,15 +83,8 @@ def test_the_region_is_lambdas_aws_region(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def _variables(kinds: tuple[type[EnvSettings], ...]) -> tuple[set[str], set[str]]:
-    """(every variable the models read, the variables they cannot do without)."""
-    read, required = set(), set()
-    for kind in kinds:
-        for name, field in kind.model_fields.items():
-            names = kind.variables.get(name, (name.upper(),))
-            read.update(names)
-            if field.is_required():
-                required.add(names[0])
-    return read, required
+    """(every variable the settings read, the variables they cannot do without)."""
+    return set().union(*(kind.read() for kind in kinds)), set().union(*(kind.required() for kind in kinds))
 
 
 def test_the_template_gives_each_function_what_its_settings_read() -> None:

@@ -11,24 +11,48 @@ or malformed variable fails the function's first request with a message that nam
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import typing
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+# stdlib dataclasses, not pydantic: a function whose routes need no pydantic does not load it (cold start)
 
 
 class SettingsError(RuntimeError):
     """A variable a capability needs is missing or malformed; the message names it."""
 
 
-class EnvSettings(BaseModel):
-    """Base of every capability's settings: fields read from the variables of their names in upper case."""
+def _parse(kind: Any, raw: str) -> Any:
+    origin = typing.get_origin(kind) or kind
+    if origin is str:
+        return raw
+    if origin is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a whole number") from None
+    if origin is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if origin is dict:
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise ValueError(f"not a JSON object ({exc})") from None
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ValueError("not a JSON object of strings")
+        return value
+    raise TypeError(f"settings of type {kind} are not supported")
 
-    model_config = ConfigDict(frozen=True)
-    # fields read from another variable than their name in upper case
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnvSettings:
+    """Base of every capability's settings (frozen dataclasses): each field from the variable of its name in
+    upper case. A field without a default is required: missing or empty, it fails naming the variable."""
+
+    # fields read from another variable than their name in upper case (the first one set wins)
     variables: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @classmethod
@@ -36,36 +60,42 @@ class EnvSettings(BaseModel):
         return cls.variables.get(field, (field.upper(),))[0]
 
     @classmethod
+    def required(cls) -> set[str]:
+        """The variables without which the settings cannot be made."""
+        return {cls.variable(f.name) for f in dataclasses.fields(cls) if _is_required(f)}
+
+    @classmethod
+    def read(cls) -> set[str]:
+        """Every variable the settings read."""
+        return {name for f in dataclasses.fields(cls) for name in cls.variables.get(f.name, (f.name.upper(),))}
+
+    @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> EnvSettings:
+        hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
-        for name, field in cls.model_fields.items():
-            found = [(var, env[var]) for var in cls.variables.get(name, (name.upper(),)) if env.get(var)]
-            var, raw = found[0] if found else (cls.variable(name), env.get(cls.variable(name)))
-            if raw is None:
-                continue
-            kind = typing.get_origin(field.annotation) or field.annotation
-            if kind is str:
-                values[name] = raw
-            elif not raw.strip():
-                continue
-            elif kind is list:
-                values[name] = [item.strip() for item in raw.split(",") if item.strip()]
-            elif kind is dict:
-                try:
-                    values[name] = json.loads(raw)
-                except ValueError as exc:
-                    raise SettingsError(f"{var} is not a JSON object: {exc}") from exc
-            else:
-                values[name] = raw
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            problems = []
-            for error in exc.errors():
-                where = error["loc"][0] if error["loc"] else ""
-                name = cls.variable(str(where)) if where in cls.model_fields else str(where or cls.__name__)
-                problems.append(f"{name}: {error['msg']}" if where else error["msg"])
-            raise SettingsError(f"{cls.__name__}: " + "; ".join(problems)) from None
+        problems: list[str] = []
+        for field in dataclasses.fields(cls):
+            names = cls.variables.get(field.name, (field.name.upper(),))
+            var, raw = next(((name, env[name]) for name in names if env.get(name)), (names[0], env.get(names[0])))
+            kind = hints[field.name]
+            if raw is None or (not raw.strip() and (kind is not str or _is_required(field))):
+                if _is_required(field):
+                    problems.append(f"{var} is not set")
+                continue  # an empty list, mapping or number keeps its default
+            try:
+                values[field.name] = _parse(kind, raw)
+            except ValueError as exc:
+                problems.append(f"{var}: {exc}")
+        if not problems:
+            try:
+                return cls(**values)
+            except ValueError as exc:
+                problems.append(str(exc))
+        raise SettingsError(f"{cls.__name__}: " + "; ".join(problems))
+
+
+def _is_required(field: dataclasses.Field[Any]) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
 _Kind = TypeVar("_Kind", bound=EnvSettings)
@@ -100,6 +130,7 @@ def forget() -> None:
 # --- the platform's own settings -----------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AwsSettings(EnvSettings):
     """Where the function runs: Lambda sets AWS_REGION (AWS_DEFAULT_REGION elsewhere)."""
 
@@ -107,21 +138,23 @@ class AwsSettings(EnvSettings):
     region: str = "us-east-1"
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SigningSettings(EnvSettings):
     """The signing key of status links, reply addresses and form tokens (see loket.platform.signing)."""
 
     signing_secret_param: str = ""  # the SSM SecureString holding the key
     signing_secret: str = ""  # a fixed key (tests, runs without SSM): no history, no rotation
     # tokens of a replaced signing key (links and reply addresses already mailed) verify this long after it
-    signing_grace_days: int = Field(default=90, ge=0)
+    signing_grace_days: int = 90
 
-    @model_validator(mode="after")
-    def _one_key(self) -> SigningSettings:
+    def __post_init__(self) -> None:
         if not self.signing_secret_param and not self.signing_secret:
             raise ValueError("set SIGNING_SECRET_PARAM (an SSM SecureString) or SIGNING_SECRET")
-        return self
+        if self.signing_grace_days < 0:
+            raise ValueError(f"SIGNING_GRACE_DAYS: {self.signing_grace_days} is below 0")
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AttachmentSettings(EnvSettings):
     """The attachments bucket: web uploads, mail attachments, agents' files."""
 

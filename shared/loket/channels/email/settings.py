@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from dataclasses import dataclass, field
 
 from loket.platform.config import EnvSettings
 
 
+@dataclass(frozen=True, kw_only=True)
 class InboundSettings(EnvSettings):
     support_address: str = "support@example.com"
     # where the SES S3 action puts raw mail, and the caps applied while reading it
-    mail_bucket: str = Field(min_length=1)
+    mail_bucket: str
     mail_prefix: str = "inbound/"
     mail_max_bytes: int = 40 * 1024 * 1024
     mail_max_attachments: int = 25
@@ -19,6 +20,7 @@ class InboundSettings(EnvSettings):
     mail_sender_burst_window_seconds: int = 600
 
 
+@dataclass(frozen=True, kw_only=True)
 class NotifierSettings(EnvSettings):
     support_address: str = "support@example.com"
     # the From of every mail Loket sends (defaults to the support address)
@@ -27,17 +29,15 @@ class NotifierSettings(EnvSettings):
     default_language: str = "id"  # customers without a recorded language, and agent notices
     public_base_url: str = ""  # the base of status links in acknowledgements; empty: none
     ses_region: str = ""  # SES may live in another region than the functions; empty = the function's
-    idempotency_table: str = Field(min_length=1)  # no mail is sent that cannot be de-duplicated
+    idempotency_table: str  # no mail is sent that cannot be de-duplicated
     notify_idempotency_seconds: int = 5 * 24 * 3600
     # agent id (the JWT subject) -> email, for assignment notices: JSON object in AGENT_DIRECTORY
-    agent_directory: dict[str, str] = Field(default_factory=dict)
+    agent_directory: dict[str, str] = field(default_factory=dict)
     # at most this many acknowledgements per requester address per hour (a guard against mail loops)
     ack_limit_per_hour: int = 5
 
-    @field_validator("public_base_url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "public_base_url", self.public_base_url.rstrip("/"))
 
     @property
     def sender_address(self) -> str:

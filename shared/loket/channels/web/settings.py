@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from dataclasses import dataclass, field
 
 from loket.platform.config import EnvSettings
 
 
+@dataclass(frozen=True, kw_only=True)
 class WebSettings(EnvSettings):
     public_base_url: str = ""  # e.g. https://help.example.com; empty = the API's own domain
-    web_allowed_origins: list[str] = Field(default_factory=list)  # CORS for POST /v1/public/tickets
-    web_categories: list[str] = Field(default_factory=lambda: ["general", "billing", "technical", "account"])
+    web_allowed_origins: list[str] = field(default_factory=list)  # CORS for POST /v1/public/tickets
+    web_categories: list[str] = field(default_factory=lambda: ["general", "billing", "technical", "account"])
     web_max_attachments: int = 3
     web_max_attachment_bytes: int = 2 * 1024 * 1024
     web_max_body_bytes: int = 4 * 1024 * 1024  # under Lambda's 6 MB payload once base64-encoded
@@ -23,12 +24,6 @@ class WebSettings(EnvSettings):
     web_form_max_age_seconds: int = 24 * 3600
     default_language: str = "id"  # pages without ?lang= or Accept-Language
 
-    @field_validator("public_base_url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
-
-    @field_validator("web_allowed_origins")
-    @classmethod
-    def _origins_without_trailing_slash(cls, value: list[str]) -> list[str]:
-        return [origin.rstrip("/") for origin in value]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "public_base_url", self.public_base_url.rstrip("/"))
+        object.__setattr__(self, "web_allowed_origins", [origin.rstrip("/") for origin in self.web_allowed_origins])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from dataclasses import dataclass
 
 from loket.platform.config import EnvSettings
 
 
+@dataclass(frozen=True, kw_only=True)
 class DataSettings(EnvSettings):
-    table_name: str = Field(min_length=1)
+    table_name: str
     default_group: str = "support"
