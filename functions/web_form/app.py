@@ -23,63 +23,64 @@ app = APIGatewayHttpResolver()
 
 @app.get("/form")
 def get_form() -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    # the pages, forms and use cases load on the first request, not at import (cold start)
+    from loket.channels.web import views
 
     return views.show_form(app.current_event)
 
 
 @app.post("/form")
 def post_form() -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    from loket.channels.web import views
 
     return views.submit_form(app.current_event)
 
 
 @app.post("/v1/public/tickets")
 def post_public_ticket() -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    from loket.channels.web import views
 
     return views.submit_json(app.current_event)
 
 
 @app.route("/v1/public/tickets", method="OPTIONS")
 def options_public_ticket() -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    from loket.channels.web import views
 
     return views.public_preflight(app.current_event)
 
 
 @app.get("/status/<ticket>")
 def get_status(ticket: str) -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    from loket.channels.web import views
 
     return views.show_status(app.current_event, ticket)
 
 
 @app.post("/status/<ticket>")
 def post_status(ticket: str) -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    from loket.channels.web import views
 
     return views.post_status(app.current_event, ticket)
 
 
 @app.get("/status/<ticket>/attachments/<entry>/<index>")
 def get_attachment(ticket: str, entry: str, index: str) -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    from loket.channels.web import views
 
     return views.download_attachment(app.current_event, ticket, entry, index)
 
 
 @app.not_found
 def route_not_found(_exc: Exception) -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    from loket.channels.web import views
 
     return views.not_found(app.current_event)
 
 
 @app.exception_handler(Exception)
 def unexpected(exc: Exception) -> Response[str]:
-    from loket.channels.web import views  # forms, pages and use cases: on the first request
+    from loket.channels.web import views
 
     logger.exception("unexpected error on a public route", exc_info=exc)
     return views.unavailable(app.current_event)
