@@ -4,7 +4,10 @@ No thresholds are asserted: absolute times depend on the machine, so each figure
 baseline measured in the same run (a bare interpreter; a raw boto3 call on the same moto table).
 
 1. Cold start: a fresh interpreter imports each function's module (what Lambda's init phase does);
-   median of several runs, and peak memory (max RSS), against a bare `python -c pass`.
+   median of several runs, and peak memory (max RSS), against a bare `python -c pass`. Then the
+   measure of issue 9: a fresh process that imports the handler module and creates one DynamoDB client
+   (the one the function's data layer uses), against a fresh process that imports boto3 and creates the
+   same client; runs interleaved (COLD_RUNS of each), medians, at most COLD_TARGET (1.3x).
 2. Warm requests through the agent API handler on moto, against the raw DynamoDB call underneath.
 3. Mail to its acknowledgement on an idle local stack, one at a time and 20 at once, split into stages
    (`tests/bench_mail.py`, which also runs alone).
@@ -40,6 +43,8 @@ def _runs() -> int:
 
 
 RUNS = _runs()
+COLD_RUNS = 7
+COLD_TARGET = 1.3
 
 _PROBE = """
 import resource, sys, time
@@ -96,6 +101,42 @@ def cold_starts() -> None:
         print(f"  {name:<18} {imp * 1000:>10.0f} {total * 1000:>11.0f} {total / base_total:>7.1f} {rss:>12.0f}")
 
 
+# a function's process up to its first DynamoDB call, against boto3 alone making the same client (botocore
+# parses the DynamoDB service model once per process, in both)
+_HANDLER_CLIENT = "import functions.{name}.app\nfrom loket.platform import aws\naws.dynamodb().client"
+_BOTO3_CLIENT = "import boto3\nboto3.client('dynamodb', region_name='us-east-1')"
+
+
+def _process_seconds(statement: str) -> float:
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-c", statement], env=_env(), cwd=ROOT, check=True)
+    return time.perf_counter() - began
+
+
+def handler_against_boto3() -> bool:
+    """Each function's cold start as a ratio to boto3's own; True when every function meets the target."""
+    print(
+        f"\ncold start against boto3 (fresh processes, {COLD_RUNS} of each interleaved, medians; "
+        f"target at most {COLD_TARGET}x)"
+    )
+    print(f"  {'function':<18} {'handler ms':>11} {'boto3 ms':>9} {'ratio':>6}  target")
+    all_met = True
+    for app in sorted((ROOT / "functions").glob("*/app.py")):
+        name = app.parent.name
+        handler, bare = [], []
+        for _ in range(COLD_RUNS):
+            handler.append(_process_seconds(_HANDLER_CLIENT.format(name=name)))
+            bare.append(_process_seconds(_BOTO3_CLIENT))
+        ratio = statistics.median(handler) / statistics.median(bare)
+        met = ratio <= COLD_TARGET
+        all_met = all_met and met
+        print(
+            f"  {name:<18} {statistics.median(handler) * 1000:>11.0f} {statistics.median(bare) * 1000:>9.0f}"
+            f" {ratio:>5.2f}x  {'met' if met else 'MISSED'}"
+        )
+    return all_met
+
+
 def warm_requests() -> None:
     import boto3
     from moto import mock_aws
@@ -103,7 +144,7 @@ def warm_requests() -> None:
     os.environ.update({k: v for k, v in _env().items() if k != "PYTHONPATH"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from functions.agent_api import app as agent_api
-    from loket.platform import config
+    from loket.platform.aws import reset as reset_platform
     from loket_local.template import table_create_args
 
     events = ROOT / "events" / "agent_api"
@@ -132,7 +173,7 @@ def warm_requests() -> None:
     with mock_aws():
         client = boto3.client("dynamodb")
         client.create_table(**table_create_args("TicketsTable", "bench"))
-        config.reset()
+        reset_platform()
         from loket.core.data.models import bind_data
 
         bind_data()
@@ -202,5 +243,6 @@ def warm_requests() -> None:
 
 if __name__ == "__main__":
     cold_starts()
+    handler_against_boto3()
     warm_requests()
     mail_latency(RUNS)

@@ -20,7 +20,7 @@ import time_machine
 from moto import mock_aws
 
 from loket.core.data.models import bind_data
-from loket.platform import config
+from loket.platform.aws import reset as reset_platform
 from loket_local.template import table_create_args
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,9 +45,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_DEV", "false")
     monkeypatch.setenv("SIGNING_SECRET", "test-signing-secret")
-    config.reset()
+    reset_platform()
     yield
-    config.reset()
+    reset_platform()
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def signing_key(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SigningK
         boto3.client("ssm").put_parameter(Name=SIGNING_PARAM, Value="key-1", Type="SecureString")
         monkeypatch.delenv("SIGNING_SECRET")
         monkeypatch.setenv("SIGNING_SECRET_PARAM", SIGNING_PARAM)
-        config.reset()
+        reset_platform()
         bind_data()
         yield SigningKey(clock)
 

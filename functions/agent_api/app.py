@@ -1,24 +1,45 @@
 """Agent API: the /v1 routes behind the HTTP API's JWT authorizer.
 
-Serves the agent API's routers, composed with the one auth gate and the error map (`build_app`).
+Serves the agent API's routers, composed with the one auth gate and the error map (`build_app`), built on the
+first request: the routes' schemas and validation are not paid for at import (cold start).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loket.channels.agent_api.api import build_app
+from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core.data.models import bind_data
+from loket.core.data.settings import DataSettings
+from loket.platform import config
+from loket.platform.config import AttachmentSettings, AwsSettings
 from loket.platform.observability import logger, metrics
 
-app = build_app()
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+# read and validated on the first invocation: a missing or malformed variable fails it, naming the variable
+SETTINGS = (AwsSettings, DataSettings, AgentApiSettings, AttachmentSettings)
+
+_resolver: APIGatewayHttpResolver | None = None
+
+
+def resolver() -> APIGatewayHttpResolver:
+    """The composed resolver this function serves, built once per process."""
+    global _resolver
+    if _resolver is None:
+        from loket.channels.agent_api.api import build_app
+
+        _resolver = build_app()
+    return _resolver
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config.load_all(*SETTINGS)
     bind_data()
-    return app.resolve(event, context)
+    return resolver().resolve(event, context)

@@ -35,7 +35,7 @@ def _served() -> dict[tuple[str, str], tuple[str, Requires | None]]:
     """(METHOD, path) -> (function, declaration), from the resolvers the handlers serve."""
     routes: dict[tuple[str, str], tuple[str, Requires | None]] = {}
     for function, module in HANDLERS.items():
-        for key, need in declared_routes(module.app).items():
+        for key, need in declared_routes(module.resolver()).items():
             if key[0] != "OPTIONS":  # CORS preflights: API Gateway answers them (CorsConfiguration)
                 routes[key] = (function, need)
     return routes
@@ -134,5 +134,5 @@ def test_an_unknown_route_is_404_not_a_refusal(lambda_context: Any) -> None:
     event = _event("AgentApiFunction", "GET", "/v1/agents")
     event.update(routeKey="GET /v1/nowhere", rawPath="/v1/nowhere")
     event["requestContext"]["http"]["path"] = "/v1/nowhere"
-    reply = agent_api.app.resolve(event, lambda_context)
+    reply = agent_api.resolver().resolve(event, lambda_context)
     assert (reply["statusCode"], json.loads(reply["body"])["error"]["code"]) == (404, "route_not_found")

@@ -42,6 +42,8 @@ def test_the_code_keeps_every_contract() -> None:
         ("core/domain/ticket.py", "import loket.core.data.models", "Inside core"),
         # sideways: one channel importing another
         ("channels/email/notify.py", "import loket.channels.web.render", "never imports another"),
+        # a cycle inside the platform: settings importing the signing that reads them (so it was before issue 9)
+        ("platform/config.py", "import loket.platform.signing", "No import cycles inside the platform"),
     ],
 )
 def test_a_planted_forbidden_import_breaks_its_contract(

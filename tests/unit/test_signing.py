@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from loket.platform import config, signing
+from loket.platform import signing
+from loket.platform.aws import reset as reset_platform
 from tests.conftest import token_with
 
 
@@ -30,7 +31,7 @@ def test_a_token_is_bound_to_its_purpose_and_value() -> None:
 def test_without_a_key_signing_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGNING_SECRET")
     monkeypatch.delenv("SIGNING_SECRET_PARAM", raising=False)
-    config.reset()
+    reset_platform()
 
     with pytest.raises(RuntimeError, match="SIGNING_SECRET_PARAM"):
         signing.sign("status", "T1")

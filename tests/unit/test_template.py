@@ -59,10 +59,10 @@ def test_sqs_consumers_report_partial_failures_and_rely_on_the_queue_redrive(tem
 
 
 def test_agent_api_routes_in_template_match_the_code(template: LocalTemplate) -> None:
-    from functions.agent_api.app import app
+    from functions.agent_api.app import resolver
     from loket.channels.agent_api.api import openapi_document
 
-    spec = openapi_document(app)
+    spec = openapi_document(resolver())
     documented = {f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops}
     in_code = documented | {"GET /v1/openapi.json", "GET /v1/docs"}  # served, kept out of the document
     in_template = {r.route_key for r in template.routes() if r.function == "AgentApiFunction"}

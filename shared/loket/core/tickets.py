@@ -151,7 +151,8 @@ def create_ticket(
     now: datetime | None = None,
 ) -> tuple[TicketItem, bool]:
     """Open a ticket with its first message. Returns (ticket, created); created is False on a retry."""
-    from loket.platform.config import get_settings
+    from loket.core.data.settings import DataSettings
+    from loket.platform import config
 
     moment = now or clock.now()
     at = clock.iso(moment)
@@ -167,7 +168,7 @@ def create_ticket(
         requester_email=normalize_email(new.requester_email),
         requester_name=new.requester_name,
         cc=[normalize_email(c) for c in new.cc],
-        group=new.group or get_settings().default_group,
+        group=new.group or config.load(DataSettings).default_group,
         assignee=new.assignee,
         tags=tags,
         ticket_type=new.ticket_type,

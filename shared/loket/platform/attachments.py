@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from loket.platform.config import get_settings
+from loket.platform import aws, config
+from loket.platform.config import AttachmentSettings
 
 # where each channel keeps its files in the bucket; the functions that sign download links may read them all
 PREFIXES = {"web": "web/", "mail": "inbound/", "agent": "agent/"}
@@ -31,18 +31,8 @@ def key_name(filename: str) -> str:
     return cleaned[:80] or "attachment"
 
 
-@lru_cache(maxsize=1)
-def _client() -> Any:
-    import boto3
-    from botocore.config import Config
-
-    # SigV4 links (the only kind newer regions accept) on the regional endpoint
-    return boto3.client("s3", region_name=get_settings().region, config=Config(signature_version="s3v4"))
-
-
-def reset() -> None:
-    """Forget the client (tests start a fresh AWS mock per test)."""
-    _client.cache_clear()
+def _bucket() -> str:
+    return config.load(AttachmentSettings).attachments_bucket
 
 
 def put(
@@ -51,8 +41,8 @@ def put(
     """Store a file; `metadata` values must be ASCII (S3 user metadata), so callers percent-encode names."""
     from urllib.parse import urlencode
 
-    _client().put_object(
-        Bucket=get_settings().attachments_bucket,
+    aws.s3().put_object(
+        Bucket=_bucket(),
         Key=key,
         Body=data,
         ContentType=content_type or "application/octet-stream",
@@ -63,8 +53,8 @@ def put(
 
 def tag(key: str, tags: dict[str, str]) -> None:
     """Replace the object's tags (lifecycle rules of the bucket act on them)."""
-    _client().put_object_tagging(
-        Bucket=get_settings().attachments_bucket,
+    aws.s3().put_object_tagging(
+        Bucket=_bucket(),
         Key=key,
         Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]},
     )
@@ -87,7 +77,7 @@ def _object(operation: str, key: str) -> Any:
     from botocore.exceptions import ClientError
 
     try:
-        return getattr(_client(), operation)(Bucket=get_settings().attachments_bucket, Key=key)
+        return getattr(aws.s3(), operation)(Bucket=_bucket(), Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise Missing(key) from exc
@@ -112,10 +102,10 @@ def download_url(key: str, filename: str, expires_seconds: int = 300) -> str:
     from urllib.parse import quote
 
     disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
-    url: str = _client().generate_presigned_url(
+    url: str = aws.s3().generate_presigned_url(
         "get_object",
         Params={
-            "Bucket": get_settings().attachments_bucket,
+            "Bucket": _bucket(),
             "Key": key,
             "ResponseContentDisposition": disposition,
             "ResponseContentType": "application/octet-stream",

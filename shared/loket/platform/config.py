@@ -1,116 +1,161 @@
-"""Settings from the environment, read once per process and validated. Nothing else reads os.environ."""
+"""Settings from the environment: one model per capability, each read and validated once per process.
+
+A capability (core data, a channel, a feature) declares the variables it needs as a subclass of
+`EnvSettings`: each field is the variable of its name in upper case (TABLE_NAME, WEB_IP_LIMIT...). Lists
+are comma-separated, mappings are JSON objects, numbers are validated by the model; an empty variable
+leaves a list, mapping or number at its default. `load(Model)` reads and validates it on first use and
+keeps it; a handler loads every model its routes need on its first invocation (`load_all`), so a missing
+or malformed variable fails the function's first request with a message that names the variable.
+`loket.platform.aws.reset()` forgets them all (tests change the environment). Nothing else reads os.environ.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import typing
 from collections.abc import Mapping
-from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, Field, field_validator
+# stdlib dataclasses, not pydantic: a function whose routes need no pydantic does not load it (cold start)
 
 
-class Settings(BaseModel):
-    table_name: str = Field(min_length=1)
+class SettingsError(RuntimeError):
+    """A variable a capability needs is missing or malformed; the message names it."""
+
+
+def _parse(kind: Any, raw: str) -> Any:
+    origin = typing.get_origin(kind) or kind
+    if origin is str:
+        return raw
+    if origin is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a whole number") from None
+    if origin is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if origin is dict:
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise ValueError(f"not a JSON object ({exc})") from None
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ValueError("not a JSON object of strings")
+        return value
+    raise TypeError(f"settings of type {kind} are not supported")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnvSettings:
+    """Base of every capability's settings (frozen dataclasses): each field from the variable of its name in
+    upper case. A field without a default is required: missing or empty, it fails naming the variable."""
+
+    # fields read from another variable than their name in upper case (the first one set wins)
+    variables: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        return cls.variables.get(field, (field.upper(),))[0]
+
+    @classmethod
+    def required(cls) -> set[str]:
+        """The variables without which the settings cannot be made."""
+        return {cls.variable(f.name) for f in dataclasses.fields(cls) if _is_required(f)}
+
+    @classmethod
+    def read(cls) -> set[str]:
+        """Every variable the settings read."""
+        return {name for f in dataclasses.fields(cls) for name in cls.variables.get(f.name, (f.name.upper(),))}
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> EnvSettings:
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for field in dataclasses.fields(cls):
+            names = cls.variables.get(field.name, (field.name.upper(),))
+            var, raw = next(((name, env[name]) for name in names if env.get(name)), (names[0], env.get(names[0])))
+            kind = hints[field.name]
+            if raw is None or (not raw.strip() and (kind is not str or _is_required(field))):
+                if _is_required(field):
+                    problems.append(f"{var} is not set")
+                continue  # an empty list, mapping or number keeps its default
+            try:
+                values[field.name] = _parse(kind, raw)
+            except ValueError as exc:
+                problems.append(f"{var}: {exc}")
+        if not problems:
+            try:
+                return cls(**values)
+            except ValueError as exc:
+                problems.append(str(exc))
+        raise SettingsError(f"{cls.__name__}: " + "; ".join(problems))
+
+
+def _is_required(field: dataclasses.Field[Any]) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+
+
+_Kind = TypeVar("_Kind", bound=EnvSettings)
+_loaded: dict[type[EnvSettings], EnvSettings] = {}
+
+
+def load(kind: type[_Kind]) -> _Kind:
+    """The capability's settings, read from the environment and validated on first use, then kept."""
+    found = _loaded.get(kind)
+    if found is None:
+        found = _loaded[kind] = kind.from_environment(os.environ)
+    return typing.cast(_Kind, found)
+
+
+def load_all(*kinds: type[EnvSettings]) -> None:
+    """Read and validate every model a function needs (its first invocation); fails naming each bad variable."""
+    problems = []
+    for kind in kinds:
+        try:
+            load(kind)
+        except SettingsError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SettingsError("; ".join(problems))
+
+
+def forget() -> None:
+    """Forget every loaded model (called by loket.platform.aws.reset)."""
+    _loaded.clear()
+
+
+# --- the platform's own settings -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AwsSettings(EnvSettings):
+    """Where the function runs: Lambda sets AWS_REGION (AWS_DEFAULT_REGION elsewhere)."""
+
+    variables: ClassVar[dict[str, tuple[str, ...]]] = {"region": ("AWS_REGION", "AWS_DEFAULT_REGION")}
     region: str = "us-east-1"
-    default_group: str = "support"
-    stage: str = "prod"
-    # web form and status page (public routes)
-    public_base_url: str = ""  # e.g. https://help.example.com; empty = the API's own domain
-    web_allowed_origins: list[str] = Field(default_factory=list)  # CORS for POST /v1/public/tickets
-    web_categories: list[str] = Field(default_factory=lambda: ["general", "billing", "technical", "account"])
-    web_max_attachments: int = 3
-    web_max_attachment_bytes: int = 2 * 1024 * 1024
-    web_max_body_bytes: int = 4 * 1024 * 1024  # under Lambda's 6 MB payload once base64-encoded
-    web_ip_limit: int = 10  # tickets per source IP per window
-    web_email_limit: int = 5  # tickets per sender per window
-    web_reply_limit: int = 30  # status-page replies per source IP per window
-    web_rate_window_seconds: int = 3600
-    web_min_fill_seconds: int = 3  # a form sent faster than this is flagged, not refused
-    web_max_links: int = 3  # more links than this in subject + message is flagged
-    web_form_max_age_seconds: int = 24 * 3600
-    signing_secret_param: str = ""
-    signing_secret: str = ""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SigningSettings(EnvSettings):
+    """The signing key of status links, reply addresses and form tokens (see loket.platform.signing)."""
+
+    signing_secret_param: str = ""  # the SSM SecureString holding the key
+    signing_secret: str = ""  # a fixed key (tests, runs without SSM): no history, no rotation
     # tokens of a replaced signing key (links and reply addresses already mailed) verify this long after it
-    signing_grace_days: int = Field(default=90, ge=0)
-    attachments_bucket: str = ""
-    # agents' files for replies and notes (POST /v1/uploads): a raw upload stays under Lambda's 6 MB request
-    # payload once base64-encoded; one entry's files stay under SES's 10 MB message once mailed
-    agent_upload_max_bytes: int = 4 * 1024 * 1024
-    agent_entry_max_bytes: int = 6 * 1024 * 1024
-    agent_entry_max_files: int = 5
-    support_address: str = "support@example.com"
-    # inbound mail: where the SES S3 action puts raw mail, and the caps applied while reading it
-    mail_bucket: str = ""
-    mail_prefix: str = "inbound/"
-    mail_max_bytes: int = 40 * 1024 * 1024
-    mail_max_attachments: int = 25
-    mail_max_attachment_bytes: int = 15 * 1024 * 1024
-    mail_sender_burst_limit: int = 10
-    mail_sender_burst_window_seconds: int = 600
-    # outbound mail (notifier): the From of every mail Loket sends (defaults to the support address)
-    mail_from_address: str = ""
-    mail_from_name: str = "Loket Support"
-    default_language: str = "id"  # customers without a recorded language, and agent notices
-    ses_region: str = ""  # SES may live in another region than the functions; empty = region
-    idempotency_table: str = ""
-    notify_idempotency_seconds: int = 5 * 24 * 3600
-    # agent id (the JWT subject) -> email, for assignment notices: JSON object in AGENT_DIRECTORY
-    agent_directory: dict[str, str] = Field(default_factory=dict)
-    # at most this many acknowledgements per requester address per hour (a guard against mail loops)
-    ack_limit_per_hour: int = 5
+    signing_grace_days: int = 90
 
-    @field_validator("public_base_url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
-
-    @field_validator("web_allowed_origins")
-    @classmethod
-    def _origins_without_trailing_slash(cls, value: list[str]) -> list[str]:
-        return [origin.rstrip("/") for origin in value]
-
-    @property
-    def sender_address(self) -> str:
-        return self.mail_from_address or self.support_address
+    def __post_init__(self) -> None:
+        if not self.signing_secret_param and not self.signing_secret:
+            raise ValueError("set SIGNING_SECRET_PARAM (an SSM SecureString) or SIGNING_SECRET")
+        if self.signing_grace_days < 0:
+            raise ValueError(f"SIGNING_GRACE_DAYS: {self.signing_grace_days} is below 0")
 
 
-def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
-    """Each field from the variable of its name in upper case (TABLE_NAME, WEB_IP_LIMIT...).
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AttachmentSettings(EnvSettings):
+    """The attachments bucket: web uploads, mail attachments, agents' files."""
 
-    Lists are comma-separated, mappings are JSON objects, numbers are validated by the model;
-    an empty variable leaves a list, mapping or number at its default.
-    """
-    values: dict[str, Any] = {}
-    for name, field in Settings.model_fields.items():
-        raw = env.get(name.upper())
-        if raw is None:
-            continue
-        kind = typing.get_origin(field.annotation) or field.annotation
-        if kind is str:
-            values[name] = raw
-        elif not raw.strip():
-            continue
-        elif kind is list:
-            values[name] = [item.strip() for item in raw.split(",") if item.strip()]
-        elif kind is dict:
-            values[name] = json.loads(raw)
-        else:
-            values[name] = raw
-    values["region"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return values
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings(**_from_environment(os.environ))
-
-
-def reset() -> None:
-    """Forget cached settings (tests and the local stack change the environment)."""
-    get_settings.cache_clear()
-    from loket.platform import signing
-
-    signing.reset()
+    attachments_bucket: str = ""  # empty: attachments are off (web uploads and agents' files refused, mail's not kept)

@@ -42,6 +42,9 @@ import hmac
 import time
 from typing import Protocol
 
+from loket.platform import aws, config
+from loket.platform.config import SigningSettings
+
 _TOKEN_BYTES = 12  # 96 bits, 20 characters of base32: enough against guessing, short enough for an address
 MAX_AGE_SECONDS = 300  # how long a function keeps the key (and its history) before reading it again
 _DAY = 24 * 3600
@@ -70,30 +73,20 @@ class _FixedKey:
         return {}
 
 
-_parameter_keys: _Keys | None = None
-
-
 def _keys() -> _Keys:
-    """The fixed key of SIGNING_SECRET, or the keys of the parameter SIGNING_SECRET_PARAM names."""
-    global _parameter_keys
-    from loket.platform.config import get_settings
-
-    settings = get_settings()
+    """The fixed key of SIGNING_SECRET, or the keys of the parameter SIGNING_SECRET_PARAM names (made once per
+    process and parameter, forgotten by loket.platform.aws.reset)."""
+    settings = config.load(SigningSettings)
     if settings.signing_secret:
         return _FixedKey(settings.signing_secret)
-    if not settings.signing_secret_param:
-        raise RuntimeError("set SIGNING_SECRET_PARAM (an SSM SecureString) or SIGNING_SECRET")
-    if _parameter_keys is None or _parameter_keys.name != settings.signing_secret_param:
+    name = settings.signing_secret_param
+
+    def parameter_keys() -> _Keys:
         from loket.platform.signing_keys import ParameterKeys
 
-        _parameter_keys = ParameterKeys(settings.signing_secret_param, MAX_AGE_SECONDS)
-    return _parameter_keys
+        return ParameterKeys(name, MAX_AGE_SECONDS)
 
-
-def reset() -> None:
-    """Forget the keys, their cache and their client (tests change the environment)."""
-    global _parameter_keys
-    _parameter_keys = None
+    return aws.once(("signing-keys", name), parameter_keys)
 
 
 def _token(key: str, purpose: str, value: str) -> str:
@@ -119,9 +112,7 @@ def verify(purpose: str, value: str, token: str | None) -> bool:
     current = keys.current()
     if made_by(current):
         return True
-    from loket.platform.config import get_settings
-
-    grace = get_settings().signing_grace_days * _DAY
+    grace = config.load(SigningSettings).signing_grace_days * _DAY
     now = time.time()
     return any(
         made_by(key)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from botocore.exceptions import BotoCoreError, ClientError
 
+from loket.platform import aws
 from loket.platform.observability import logger
 
 
@@ -54,7 +54,7 @@ class ParameterKeys:
     def __init__(self, name: str, max_age: int) -> None:
         self.name = name
         self.max_age = max_age
-        client = boto3.client("ssm")
+        client = aws.ssm()
         self._current = SSMProvider(boto3_client=client)
         self._history = History(client, name, max_age)
 

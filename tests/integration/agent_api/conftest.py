@@ -12,8 +12,7 @@ import boto3
 import pytest
 
 from functions.agent_api import app as agent_api
-from loket.platform import attachments as storage
-from loket.platform import config
+from loket.platform.aws import reset as reset_platform
 from tests.conftest import load_event
 from tests.support.botocore_hooks import on_dynamodb_call
 
@@ -117,10 +116,9 @@ def bucket(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The attachments bucket in moto, named in the settings."""
     boto3.client("s3").create_bucket(Bucket=ATTACHMENTS_BUCKET)
     monkeypatch.setenv("ATTACHMENTS_BUCKET", ATTACHMENTS_BUCKET)
-    config.reset()
-    storage.reset()
+    reset_platform()
     yield ATTACHMENTS_BUCKET
-    storage.reset()
+    reset_platform()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from loket.platform import config
+from loket.platform.aws import reset as reset_platform
 from tests.integration.agent_api.conftest import ADMIN, AGENT, Api
 
 DIRECTORY = {
@@ -19,7 +19,7 @@ DIRECTORY = {
 @pytest.fixture
 def directory(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENT_DIRECTORY", json.dumps(DIRECTORY))
-    config.reset()
+    reset_platform()
 
 
 def test_list_agents_with_directory_gives_ids_and_emails_sorted_by_email(api: Api, directory: None) -> None:

@@ -14,7 +14,7 @@ import requests
 
 from loket.channels.agent_api import uploads
 from loket.platform import attachments as storage
-from loket.platform import config
+from loket.platform.aws import reset as reset_platform
 from tests.integration.agent_api.conftest import ADMIN, Api
 
 GUIDE = b"%PDF-1.4\n% how to reset your password\n"
@@ -107,7 +107,7 @@ def test_bad_uploads_are_refused_with_a_message(
 
 def test_a_file_over_the_upload_cap_is_413(api: Api, bucket: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENT_UPLOAD_MAX_BYTES", "1024")
-    config.reset()
+    reset_platform()
 
     reply = upload(api, data=b"x" * 1025)
 
@@ -161,7 +161,7 @@ def test_too_many_files_or_too_many_bytes_for_one_entry_are_refused(
 
     too_many = api("add_reply", ticket=ticket, body={"body": "All of them.", "attachments": keys})
     monkeypatch.setenv("AGENT_ENTRY_MAX_BYTES", "1000")
-    config.reset()
+    reset_platform()
     too_big = api("add_reply", ticket=ticket, body={"body": "Two.", "attachments": keys[:2]})
 
     assert (too_many.status, too_many.body["error"]["code"]) == (422, "validation_error")  # maxItems 5

@@ -14,10 +14,9 @@ import boto3
 import pytest
 
 from functions.inbound_email import app as inbound_app
-from loket.channels.email import store
 from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem, bind_data
-from loket.platform import config
+from loket.platform.aws import reset as reset_platform
 from loket_local.template import resources_of_type
 from tests.conftest import TABLE_NAME, load_event
 
@@ -63,14 +62,13 @@ def mail_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("MAIL_PREFIX", prefix)
     monkeypatch.setenv("ATTACHMENTS_BUCKET", ATTACHMENTS_BUCKET)
     monkeypatch.setenv("SUPPORT_ADDRESS", SUPPORT)
-    config.reset()
-    store.reset()
+    reset_platform()
     bind_data()
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=MAIL_BUCKET)
     s3.create_bucket(Bucket=ATTACHMENTS_BUCKET)
     yield
-    store.reset()
+    reset_platform()
 
 
 def ses_event(

@@ -12,7 +12,7 @@ from loket.channels.email.store import RawMailMissing
 from loket.core.data import tickets as repo
 from loket.core.data.models import bind_data
 from loket.core.data.tickets import TicketFilter
-from loket.platform import config
+from loket.platform.aws import reset as reset_platform
 from tests.integration.inbound.conftest import (
     MAIL_BUCKET,
     Deliver,
@@ -177,7 +177,7 @@ def test_person_writing_normally_is_not_automatic(deliver: Deliver) -> None:
 @pytest.mark.usefixtures("one_rate_window")
 def test_sender_burst_beyond_limit_is_automatic(deliver: Deliver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAIL_SENDER_BURST_LIMIT", "2")
-    config.reset()
+    reset_platform()
     bind_data()
 
     results = [deliver(make_mail(subject=f"mail {n}")) for n in range(3)]
@@ -207,7 +207,7 @@ def test_mail_nested_beyond_any_parser_is_kept_raw_and_quarantined(deliver: Deli
 
 def test_mail_over_the_size_cap_is_quarantined_unread(deliver: Deliver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAIL_MAX_BYTES", "1000")
-    config.reset()
+    reset_platform()
     bind_data()
 
     delivered = deliver(make_mail(body="x" * 5000))
@@ -227,7 +227,7 @@ def test_empty_mail_becomes_ticket_from_envelope_sender(deliver: Deliver) -> Non
 
 def test_attachment_over_size_cap_is_listed_not_stored(deliver: Deliver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAIL_MAX_ATTACHMENT_BYTES", "100")
-    config.reset()
+    reset_platform()
     bind_data()
 
     delivered = deliver(

@@ -19,8 +19,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern
 from moto.ses.models import ses_backends
 
-from loket.channels.email import notify
-from loket.platform import config
+from loket.platform.aws import reset as reset_platform
 from loket_local.template import load_template, table_create_args
 from tests.conftest import TABLE_NAME, load_event
 
@@ -99,10 +98,9 @@ def notifier_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("MAIL_FROM_NAME", "Loket Support")
     monkeypatch.setenv("AGENT_DIRECTORY", json.dumps(AGENTS))
     monkeypatch.setenv("DEFAULT_LANGUAGE", "id")
-    config.reset()
-    notify.reset()
+    reset_platform()
     yield
-    notify.reset()
+    reset_platform()
 
 
 @pytest.fixture

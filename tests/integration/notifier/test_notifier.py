@@ -19,7 +19,8 @@ from loket.core.data import tickets as repo
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.core.tickets import NewTicket
 from loket.platform import attachments as storage
-from loket.platform import config, signing
+from loket.platform import signing
+from loket.platform.aws import reset as reset_platform
 from loket_local.template import table_create_args
 from tests.conftest import load_event
 from tests.integration.notifier.conftest import IDEMPOTENCY_TABLE, SUPPORT, Outbox, sent_mail, sqs_event
@@ -276,7 +277,7 @@ def test_acknowledgement_links_the_signed_status_page_when_the_public_url_is_set
     mailer: Outbox, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://help.loket.example/")
-    config.reset()
+    reset_platform()
     ticket = _web_ticket(extra={"lang": "en"})
 
     _run(mailer, lambda_context)
@@ -313,7 +314,7 @@ def test_acknowledgements_to_one_requester_stop_at_the_hourly_limit(
     mailer: Outbox, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ACK_LIMIT_PER_HOUR", "2")
-    config.reset()
+    reset_platform()
     for n in range(3):
         _web_ticket(subject=f"Pertanyaan {n}")
     _web_ticket(requester_email="joko@customer.example", requester_name="Joko")
@@ -332,10 +333,9 @@ def test_acknowledgements_to_one_requester_stop_at_the_hourly_limit(
 def attachments_bucket(mailer: Outbox, monkeypatch: pytest.MonkeyPatch) -> Any:
     boto3.client("s3").create_bucket(Bucket="loket-test-attachments")
     monkeypatch.setenv("ATTACHMENTS_BUCKET", "loket-test-attachments")
-    config.reset()
-    storage.reset()
+    reset_platform()
     yield
-    storage.reset()
+    reset_platform()
 
 
 def test_the_files_of_a_public_reply_go_out_attached(

@@ -10,7 +10,8 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from loket.platform import config, signing
+from loket.platform import signing
+from loket.platform.aws import reset as reset_platform
 from tests.conftest import SigningKey, token_with
 
 TICKET = "01JQ3Z5V6W7X8Y9Z0A1B2C3D4E"
@@ -95,7 +96,7 @@ def test_a_token_of_an_unrelated_key_never_verifies(signing_key: SigningKey) -> 
 
 def test_the_grace_period_is_a_setting(signing_key: SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIGNING_GRACE_DAYS", "7")
-    config.reset()
+    reset_platform()
     mailed = token_with("key-1", "status", TICKET)
     signing_key.rotate("key-2")
     signing_key.wait(days=6)

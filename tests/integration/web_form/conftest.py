@@ -17,8 +17,7 @@ from urllib3 import encode_multipart_formdata
 
 from functions.web_form import app as web_form_app
 from loket.core.data.models import bind_data
-from loket.platform import attachments as storage
-from loket.platform import config
+from loket.platform.aws import reset as reset_platform
 from tests.conftest import load_event
 
 BUCKET = "loket-test-attachments"
@@ -192,9 +191,9 @@ def web_settings(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def web(aws: None, lambda_context: Any, monkeypatch: pytest.MonkeyPatch, web_settings: dict[str, str]) -> Iterator[Web]:
     for name, value in web_settings.items():
         monkeypatch.setenv(name, value)
-    config.reset()
+    reset_platform()
     bind_data()
-    storage.reset()
+    reset_platform()
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     yield Web(lambda_context)
-    storage.reset()
+    reset_platform()

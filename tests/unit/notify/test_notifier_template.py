@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from loket.platform.config import Settings
+from loket.channels.email.settings import NotifierSettings
 from loket_local.template import load_template
 from tests.conftest import load_event
 from tests.integration.notifier.conftest import pipe_patterns
@@ -91,7 +91,7 @@ def test_function_reports_partial_batch_failures_from_the_notifier_queue() -> No
 
 def test_idempotency_records_outlive_every_copy_of_a_message_in_the_queue() -> None:
     table = _props("IdempotencyTable")
-    default = Settings(table_name="t").notify_idempotency_seconds
+    default = NotifierSettings(idempotency_table="i").notify_idempotency_seconds
 
     assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}

@@ -9,11 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from loket.channels.email import notify
+from loket.channels.email.settings import NotifierSettings
 from loket.core.data.models import TicketItem
-from loket.platform.config import Settings
 from tests.conftest import load_event
 
-SETTINGS = Settings(table_name="t", support_address="support@loket.example")
+SETTINGS = NotifierSettings(idempotency_table="i", support_address="support@loket.example")
 
 
 @pytest.mark.parametrize(

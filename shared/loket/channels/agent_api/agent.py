@@ -17,12 +17,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from loket.channels.agent_api import schemas as s
 from loket.channels.agent_api import uploads
+from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core import tickets as svc
 from loket.core.auth import ADMIN, AGENT, PUBLIC, current_actor, requires
 from loket.core.data import tickets as repo
 from loket.core.domain.errors import InvalidRequest, PreconditionRequired
 from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
-from loket.platform.config import get_settings
+from loket.platform import config
 from loket.platform.observability import metrics
 
 TicketRef = Annotated[str, Path(description="Ticket id or number such as LKT-1042", max_length=64)]
@@ -106,7 +107,7 @@ def openapi_document() -> Response[str]:
 @router.get("/v1/agents", summary="The agents Loket knows (id and email), sorted by email", tags=["agents"])
 @requires(AGENT)
 def list_agents() -> s.AgentList:
-    directory = get_settings().agent_directory
+    directory = config.load(AgentApiSettings).agent_directory
     agents = sorted(directory.items(), key=lambda item: (item[1].lower(), item[0]))
     return s.AgentList(items=[s.AgentOut(id=agent_id, email=email) for agent_id, email in agents])
 

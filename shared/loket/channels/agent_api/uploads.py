@@ -13,10 +13,12 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote, unquote
 
+from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core.domain.errors import InvalidRequest, PayloadTooLarge
 from loket.core.domain.ticket import Actor, AttachmentRef
 from loket.platform import attachments as storage
-from loket.platform.config import get_settings
+from loket.platform import config
+from loket.platform.config import AttachmentSettings
 
 _BY = "uploaded-by"
 _NAME = "filename"
@@ -33,8 +35,8 @@ def _megabytes(size: int) -> str:
 
 def upload(data: bytes, filename: str, content_type: str, actor: Actor) -> AttachmentRef:
     """Keep an agent's file until a reply or note names it; returns the reference (its key names it)."""
-    settings = get_settings()
-    if not settings.attachments_bucket:
+    settings = config.load(AgentApiSettings)
+    if not config.load(AttachmentSettings).attachments_bucket:
         raise InvalidRequest(_UPLOADS_OFF)
     if not data:
         raise InvalidRequest("the file is empty")
@@ -51,9 +53,9 @@ def upload(data: bytes, filename: str, content_type: str, actor: Actor) -> Attac
 def for_entry(keys: list[str], actor: Actor) -> list[AttachmentRef]:
     """The uploads an entry names, checked (each exists and is this agent's; together they fit one mail) and
     marked attached."""
-    settings = get_settings()
+    settings = config.load(AgentApiSettings)
     wanted = list(dict.fromkeys(keys))
-    if wanted and not settings.attachments_bucket:
+    if wanted and not config.load(AttachmentSettings).attachments_bucket:
         raise InvalidRequest(_UPLOADS_OFF)
     if len(wanted) > settings.agent_entry_max_files:
         raise InvalidRequest(f"attach at most {settings.agent_entry_max_files} files to one entry")

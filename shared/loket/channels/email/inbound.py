@@ -25,14 +25,16 @@ from loket.channels.email.address import ticket_number_from
 from loket.channels.email.parse import MailParseError, ParsedMail, parse_message
 from loket.channels.email.quote import strip_quoted
 from loket.channels.email.ses import SesNotice
+from loket.channels.email.settings import InboundSettings
 from loket.core import tickets as service
 from loket.core.data import keys, limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import TicketItem
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind, normalize_email
+from loket.platform import config
 from loket.platform.attachments import PREFIXES
-from loket.platform.config import get_settings
+from loket.platform.config import AttachmentSettings
 from loket.platform.observability import logger, metrics
 
 MAX_TEXT_BYTES = 100_000  # an entry item holds text and HTML; DynamoDB items stop at 400 KB
@@ -70,7 +72,7 @@ def _count(name: str) -> None:
 
 def receive(notice: SesNotice) -> InboundResult:
     """Turn one received mail into ticket data. Idempotent on the mail's Message-ID."""
-    settings = get_settings()
+    settings = config.load(InboundSettings)
     raw_ref = {"bucket": settings.mail_bucket, "key": f"{settings.mail_prefix}{notice.ses_message_id}"}
     log = {"ses_message_id": notice.ses_message_id}
     try:
@@ -223,7 +225,7 @@ def _find_thread(
     returned_to = repo.find_lookup(keys.message_id_pk(returned)) if returned else None
     if returned_to and (ticket := _live(returned_to)) is not None:
         return ticket, threads.BY_RETURNED
-    support = get_settings().support_address
+    support = config.load(InboundSettings).support_address
     for address in [*notice.recipients, *mail.to, *mail.cc]:
         number = ticket_number_from(address, support)
         if number is not None and (ticket := _by_number(number)) is not None:
@@ -260,7 +262,7 @@ def _live(ticket_id: str) -> TicketItem | None:
 def _store_attachments(
     mail: ParsedMail, prefix: str, keep: bool
 ) -> tuple[list[AttachmentRef], dict[str, str], list[dict[str, Any]]]:
-    settings = get_settings()
+    settings = config.load(InboundSettings)
     refs: list[AttachmentRef] = []
     inline: dict[str, str] = {}
     skipped: list[dict[str, Any]] = []
@@ -269,7 +271,7 @@ def _store_attachments(
         why = None
         if not keep:
             why = "held back: the mail failed the virus scan"
-        elif not settings.attachments_bucket:
+        elif not config.load(AttachmentSettings).attachments_bucket:
             why = "no attachments bucket configured"
         elif len(refs) >= settings.mail_max_attachments:
             why = f"more than {settings.mail_max_attachments} attachments"
@@ -279,7 +281,9 @@ def _store_attachments(
             skipped.append({"filename": part.filename, "content_type": part.content_type, "size": size, "reason": why})
             continue
         key = f"{prefix}/{n:02d}-{store.safe_key_part(part.filename)}"
-        store.put_attachment(settings.attachments_bucket, key, part.data, part.content_type, part.filename)
+        store.put_attachment(
+            config.load(AttachmentSettings).attachments_bucket, key, part.data, part.content_type, part.filename
+        )
         refs.append(AttachmentRef(key=key, filename=part.filename, content_type=part.content_type, size=size))
         if part.inline and part.content_id:
             inline[part.content_id] = key

@@ -67,7 +67,6 @@ the same window and no lock expiry tied to the Lambda timeout, hence the library
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -78,14 +77,14 @@ from pydantic import BaseModel, ConfigDict, Field, Json
 
 from loket.channels.email import mail_log, outbound, templates
 from loket.channels.email.address import reply_address
+from loket.channels.email.settings import NotifierSettings
 from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain import clock
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.ticket import Channel, EntryKind, Status, format_number
-from loket.platform import signing
-from loket.platform.config import Settings, get_settings
+from loket.platform import aws, config, signing
 from loket.platform.observability import logger, metrics
 
 IDEMPOTENCY_KEY_PREFIX = "loket-notify"  # stable across function renames: keys are <prefix>#<md5 of event_id>
@@ -154,19 +153,21 @@ def handle_record(record: OutboxQueueRecord) -> dict[str, Any]:
         logger.remove_keys(["event_id", "event_type", "ticket_id"])
 
 
-@lru_cache(maxsize=1)
 def _idempotent() -> tuple[Any, Callable[..., Any]]:
-    """`deliver` wrapped in Powertools Idempotency on the event id; built on first use, not at import."""
+    """`deliver` wrapped in Powertools Idempotency on the event id; built on first use, not at import, kept
+    until loket.platform.aws.reset."""
+    return aws.once("notify-idempotency", _make_idempotent)
+
+
+def _make_idempotent() -> tuple[Any, Callable[..., Any]]:
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
         idempotent_function,
     )
 
-    settings = get_settings()
-    if not settings.idempotency_table:
-        raise RuntimeError("IDEMPOTENCY_TABLE is not set: the notifier sends no mail it cannot de-duplicate")
-    config = IdempotencyConfig(
+    settings = config.load(NotifierSettings)  # IDEMPOTENCY_TABLE is required: no mail it cannot de-duplicate
+    idempotency = IdempotencyConfig(
         event_key_jmespath="event_id",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=settings.notify_idempotency_seconds,
@@ -174,24 +175,18 @@ def _idempotent() -> tuple[Any, Callable[..., Any]]:
     send_once = idempotent_function(
         deliver,
         data_keyword_argument="event",
-        persistence_store=DynamoDBPersistenceLayer(table_name=settings.idempotency_table),
-        config=config,
+        persistence_store=DynamoDBPersistenceLayer(
+            table_name=settings.idempotency_table, boto3_client=aws.dynamodb_client()
+        ),
+        config=idempotency,
         key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
-    return config, send_once
+    return idempotency, send_once
 
 
 def idempotency_config() -> Any:
     """The IdempotencyConfig in use (key: the event id; expiry: NOTIFY_IDEMPOTENCY_SECONDS)."""
     return _idempotent()[0]
-
-
-def reset() -> None:
-    """Forget the cached idempotency wrapper and SES client (tests change settings and moto backends)."""
-    _idempotent.cache_clear()
-    from loket.platform import ses
-
-    ses.reset()
 
 
 # --- what to send --------------------------------------------------------------------------------------------
@@ -214,7 +209,8 @@ def deliver(event: OutboxEvent) -> dict[str, Any]:
     """Send the one mail `event` calls for, if any. Returns what happened (stored as the idempotent result)."""
     from loket.core.data.models import bind_data
 
-    settings = bind_data()
+    bind_data()
+    settings = config.load(NotifierSettings)
     try:
         ticket = repo.get_ticket(event.ticket_id)
     except TicketNotFound:
@@ -235,7 +231,7 @@ def deliver(event: OutboxEvent) -> dict[str, Any]:
     raw = outbound.build(out).as_bytes()
     from loket.platform import ses
 
-    ses_id = ses.send_raw(settings.sender_address, out.destinations, raw)
+    ses_id = ses.send_raw(settings.sender_address, out.destinations, raw, settings.ses_region)
     metrics.add_metric(name="MailSent", unit=MetricUnit.Count, value=1)
     logger.info(
         "mail sent", extra={"message_id": out.message_id, "ses_message_id": ses_id, "recipients": len(out.destinations)}
@@ -274,7 +270,7 @@ def acknowledgement_skip_reason(channel: str, automatic: bool, status: str, firs
 
 
 def customer_recipients(
-    ticket: TicketItem, settings: Settings, with_cc: bool
+    ticket: TicketItem, settings: NotifierSettings, with_cc: bool
 ) -> tuple[list[outbound.Mailbox], list[outbound.Mailbox]]:
     """(To, Cc): the requester and, for replies, the CCs; invalid, duplicate and our own addresses dropped."""
     seen: set[str] = set()
@@ -301,7 +297,7 @@ def _extra(ticket: TicketItem) -> dict[str, Any]:
     return ticket.extra if isinstance(ticket.extra, dict) else {}
 
 
-def _language(ticket: TicketItem, settings: Settings) -> str:
+def _language(ticket: TicketItem, settings: NotifierSettings) -> str:
     return templates.language(_extra(ticket).get("lang"), settings.default_language)
 
 
@@ -312,7 +308,7 @@ def _domain(address: str) -> str:
 def _customer_mail(
     event: OutboxEvent,
     ticket: TicketItem,
-    settings: Settings,
+    settings: NotifierSettings,
     template: str,
     values: dict[str, Any],
     to: list[outbound.Mailbox],
@@ -344,7 +340,7 @@ def _customer_mail(
     )
 
 
-def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings) -> Planned:
     entries = repo.list_entries(ticket.ticket_id)
     first = next((e for e in entries if e.entry_id == event.payload.get("entry_id")), entries[0] if entries else None)
     # held at creation (even if released since): the `ticket.released` event acknowledges it, once
@@ -359,7 +355,7 @@ def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: Settings)
 
 
 def _acknowledgement_mail(
-    event: OutboxEvent, ticket: TicketItem, settings: Settings, first: EntryItem | None
+    event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings, first: EntryItem | None
 ) -> Planned:
     to, _cc = customer_recipients(ticket, settings, with_cc=False)
     if not to:
@@ -388,7 +384,7 @@ def _acknowledgement_mail(
     return out, None
 
 
-def status_page_url(ticket: TicketItem, settings: Settings, lang: str) -> str | None:
+def status_page_url(ticket: TicketItem, settings: NotifierSettings, lang: str) -> str | None:
     """The customer's signed status-page link (the web form's `/status/LKT-n?t=...`), when PUBLIC_BASE_URL is set."""
     if not settings.public_base_url:
         return None
@@ -396,7 +392,7 @@ def status_page_url(ticket: TicketItem, settings: Settings, lang: str) -> str | 
     return f"{settings.public_base_url}/status/{quote(format_number(int(ticket.number)))}?{query}"
 
 
-def _acknowledgement_on_release(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+def _acknowledgement_on_release(event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings) -> Planned:
     """A quarantined ticket an agent let in gets the acknowledgement it was held back from.
 
     Whether the held mail was automatic is in the `ticket.created` event, kept for a week: after that,
@@ -416,7 +412,7 @@ def _acknowledgement_on_release(event: OutboxEvent, ticket: TicketItem, settings
     return reason or _acknowledgement_mail(event, ticket, settings, first)
 
 
-def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings) -> Planned:
     if event.payload.get("kind") != EntryKind.PUBLIC_REPLY.value:
         return "only public replies are mailed"
     entries = repo.list_entries(ticket.ticket_id)
@@ -465,7 +461,7 @@ def _reply_html(entry: EntryItem) -> str | None:
     return nh3.clean(entry.body_html)
 
 
-def _assignment_notice(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:
+def _assignment_notice(event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings) -> Planned:
     if not event.payload.get("assignee_changed"):
         return "the assignee did not change"
     change = next(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
 from urllib.parse import quote
+
+from loket.platform import aws
 
 
 class RawMailMissing(Exception):
@@ -18,22 +18,11 @@ class RawMailTooLarge(Exception):
         self.size = size
 
 
-@lru_cache(maxsize=1)
-def _s3() -> Any:
-    import boto3
-
-    return boto3.client("s3")
-
-
-def reset() -> None:
-    _s3.cache_clear()
-
-
 def read_raw(bucket: str, key: str, max_bytes: int) -> bytes:
     from botocore.exceptions import ClientError
 
     try:
-        response = _s3().get_object(Bucket=bucket, Key=key)
+        response = aws.s3().get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
             raise RawMailMissing(f"s3://{bucket}/{key}") from exc
@@ -58,7 +47,7 @@ def safe_key_part(name: str) -> str:
 
 def put_attachment(bucket: str, key: str, data: bytes, content_type: str, filename: str) -> None:
     """Store one attachment; the same key on a retry overwrites the same bytes (idempotent)."""
-    _s3().put_object(
+    aws.s3().put_object(
         Bucket=bucket,
         Key=key,
         Body=data,

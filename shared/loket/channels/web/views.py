@@ -22,9 +22,10 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from loket.channels.web import forms, render
 from loket.channels.web.forms import HONEYPOT_FIELD, TOKEN_FIELD, BadBody, FieldError, FormData, Limits
 from loket.channels.web.i18n import Translator, negotiate
+from loket.channels.web.settings import WebSettings
 from loket.core.domain.errors import LoketError, RateLimited, TicketNotFound, VersionConflict
 from loket.core.domain.ticket import format_number
-from loket.platform.config import Settings, get_settings
+from loket.platform import config
 from loket.platform.observability import logger
 
 HTML = "text/html; charset=utf-8"
@@ -81,12 +82,12 @@ def _raw_body(event: APIGatewayProxyEventV2) -> bytes:
 
 def _translator(event: APIGatewayProxyEventV2, explicit: str | None = None) -> Translator:
     lang = negotiate(
-        explicit or _query(event, "lang"), _header(event, "accept-language"), get_settings().default_language
+        explicit or _query(event, "lang"), _header(event, "accept-language"), config.load(WebSettings).default_language
     )
     return Translator(lang)
 
 
-def limits_of(settings: Settings) -> Limits:
+def limits_of(settings: WebSettings) -> Limits:
     return Limits(
         max_files=settings.web_max_attachments,
         max_file_bytes=settings.web_max_attachment_bytes,
@@ -104,7 +105,7 @@ def _html(status: int, body: str, headers: dict[str, str] | None = None) -> Resp
     )
 
 
-def _read_form(event: APIGatewayProxyEventV2, settings: Settings) -> tuple[FormData, FieldError | None, int]:
+def _read_form(event: APIGatewayProxyEventV2, settings: WebSettings) -> tuple[FormData, FieldError | None, int]:
     """The posted form, and the problem that stops it (with its HTTP status) if any."""
     body = _raw_body(event)
     data = forms.parse_body(body, _header(event, "content-type"))
@@ -115,7 +116,7 @@ def _read_form(event: APIGatewayProxyEventV2, settings: Settings) -> tuple[FormD
     return data, None, HTTPStatus.OK
 
 
-def _check_token(data: FormData, settings: Settings, now: float) -> tuple[forms.FormToken | None, FieldError | None]:
+def _check_token(data: FormData, settings: WebSettings, now: float) -> tuple[forms.FormToken | None, FieldError | None]:
     token = forms.read_token(data.get(TOKEN_FIELD))
     if token is None:
         return None, FieldError("form", "err_form_token")
@@ -129,19 +130,19 @@ def _check_token(data: FormData, settings: Settings, now: float) -> tuple[forms.
 
 def show_form(event: APIGatewayProxyEventV2) -> Response[str]:
     t = _translator(event)
-    settings = get_settings()
+    settings = config.load(WebSettings)
     return _html(HTTPStatus.OK, render.form_page(t, {}, [], forms.issue_token(), limits_of(settings)))
 
 
 def _form_again(t: Translator, status: int, values: dict[str, str], errors: list[FieldError]) -> Response[str]:
-    page = render.form_page(t, values, errors, forms.issue_token(), limits_of(get_settings()))
+    page = render.form_page(t, values, errors, forms.issue_token(), limits_of(config.load(WebSettings)))
     return _html(status, page)
 
 
 def submit_form(event: APIGatewayProxyEventV2) -> Response[str]:
     from loket.channels.web import web_form
 
-    settings = get_settings()
+    settings = config.load(WebSettings)
     now = time.time()
     try:
         data, problem, status = _read_form(event, settings)
@@ -191,7 +192,7 @@ def rate_limited(t: Translator, exc: RateLimited) -> Response[str]:
 # --- the JSON twin ------------------------------------------------------------------------------
 
 
-def _cors(event: APIGatewayProxyEventV2, settings: Settings) -> tuple[bool, dict[str, str]]:
+def _cors(event: APIGatewayProxyEventV2, settings: WebSettings) -> tuple[bool, dict[str, str]]:
     """(allowed, headers): requests without an Origin (servers) are allowed and get no CORS headers."""
     origin = _header(event, "origin").rstrip("/")
     if not origin:
@@ -203,7 +204,7 @@ def _cors(event: APIGatewayProxyEventV2, settings: Settings) -> tuple[bool, dict
 
 def public_preflight(event: APIGatewayProxyEventV2) -> Response[str]:
     """OPTIONS for the JSON endpoint (API Gateway answers it itself when the API has CORS configured)."""
-    allowed, headers = _cors(event, get_settings())
+    allowed, headers = _cors(event, config.load(WebSettings))
     if allowed and headers:
         headers.update({
             "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -230,7 +231,7 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str]) -> Respons
     )
 
 
-def _base_url(event: APIGatewayProxyEventV2, settings: Settings) -> str:
+def _base_url(event: APIGatewayProxyEventV2, settings: WebSettings) -> str:
     if settings.public_base_url:
         return settings.public_base_url
     domain = (event.get("requestContext") or {}).get("domainName") or _header(event, "host")
@@ -259,7 +260,7 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
     from loket.channels.web.schemas import PublicTicketIn
     from loket.core.errors import validation_error_response
 
-    settings = get_settings()
+    settings = config.load(WebSettings)
     allowed, cors = _cors(event, settings)
     if not allowed:
         return _json_error(HTTPStatus.FORBIDDEN, "origin_not_allowed", "this origin may not post tickets", headers=cors)
@@ -376,14 +377,14 @@ def show_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
     except TicketNotFound:
         return not_found(event)
     notice = t("reply_sent") if _query(event, "sent") == "1" else ""
-    page = render.status_page(t, view, forms.issue_token(), limits_of(get_settings()), notice=notice)
+    page = render.status_page(t, view, forms.issue_token(), limits_of(config.load(WebSettings)), notice=notice)
     return _html(HTTPStatus.OK, page)
 
 
 def post_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
     from loket.channels.web import web_form
 
-    settings = get_settings()
+    settings = config.load(WebSettings)
     now = time.time()
     try:
         ticket = web_form.open_ticket(ref, _query(event, "t"))

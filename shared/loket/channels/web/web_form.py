@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loket.channels.web.forms import TicketForm, Upload, count_links
+from loket.channels.web.settings import WebSettings
 from loket.core import tickets
 from loket.core.data import limits
 from loket.core.data import tickets as repo
@@ -22,8 +23,7 @@ from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain.errors import AttachmentNotFound, RateLimited, TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.platform import attachments as storage
-from loket.platform import signing
-from loket.platform.config import get_settings
+from loket.platform import config, signing
 
 PUBLIC_KINDS = frozenset({EntryKind.CUSTOMER_MESSAGE.value, EntryKind.PUBLIC_REPLY.value})
 SPAM_TAG = "possible-spam"
@@ -73,7 +73,7 @@ def _limit(scope: str, key: str, limit: int, window: int, now: float) -> None:
 
 def spam_signals(form: TicketForm, rendered_at: int | None, now: float) -> list[dict[str, Any]]:
     """Reasons to look twice at a ticket. Recorded on it, never used to refuse it."""
-    settings = get_settings()
+    settings = config.load(WebSettings)
     signals: list[dict[str, Any]] = []
     links = count_links(form.subject, form.message)
     if links > settings.web_max_links:
@@ -97,7 +97,7 @@ def submit(sub: Submission, now: float | None = None) -> Submitted:
 
     Raises RateLimited when the source IP or the sender has opened too many tickets in the window.
     """
-    settings = get_settings()
+    settings = config.load(WebSettings)
     moment = now if now is not None else time.time()
     form = sub.form
     client_key = f"{sub.via}:{sub.nonce}:{form.email.lower()}" if sub.nonce else None
@@ -195,7 +195,7 @@ def reply(
     The nonce is claimed once, so a double submit adds one reply. A reply to a closed ticket opens a
     linked follow-up. Raises RateLimited when the source IP has replied too often in the window.
     """
-    settings = get_settings()
+    settings = config.load(WebSettings)
     moment = now if now is not None else time.time()
     window = settings.web_rate_window_seconds
     _limit("web-reply-ip", source_ip or "unknown", settings.web_reply_limit, window, moment)

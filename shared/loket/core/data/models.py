@@ -37,11 +37,12 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from loket.platform.config import Settings, get_settings
+from loket.core.data.settings import DataSettings
+from loket.platform import aws, config
 
 
 class _TableMeta:
-    """Shared by every model: one table. `configure` sets the name from the function's settings."""
+    """Shared by every model: one table. `configure` sets the name and the connection options."""
 
     table_name = "loket-tickets"
     region: str | None = None
@@ -49,35 +50,43 @@ class _TableMeta:
 
 def configure(table_name: str, region: str | None = None) -> None:
     """Point every model at the table (called once per process with the function's settings)."""
-    global _transactions
     _TableMeta.table_name = table_name
     _TableMeta.region = region
-    _transactions = None
+    _forget_connections()
+
+
+def _forget_connections() -> None:
+    aws.forget(aws.DYNAMODB)
     for model in (TicketItem, EntryItem, AuditItem, LookupItem, CounterItem, TagItem, OutboxItem):
         model._connection = None  # pynamodb caches its connection per class
 
 
-_transactions: Connection | None = None
-_bound: Settings | None = None
+_bound = False
 
 
-def bind_data() -> Settings:
-    """Point the models at the configured table: once per process, again after a settings reset."""
+def bind_data() -> DataSettings:
+    """Point the models at the configured table: once per process, again after loket.platform.aws.reset."""
     global _bound
-    settings = get_settings()
-    if settings is not _bound:
-        configure(settings.table_name, settings.region)
-        _bound = settings
+    settings = config.load(DataSettings)
+    if not _bound:
+        configure(settings.table_name, aws.dynamodb_options()["region"])
+        _bound = True
     return settings
 
 
+def _unbind() -> None:
+    global _bound
+    _bound = False
+    _forget_connections()
+
+
+aws.on_reset(_unbind)
+
+
 def transaction_connection() -> Connection:
-    """The connection transactions go through, made once per process: a new one builds a new botocore client,
-    which parses the DynamoDB service model again (0.2-0.4 s of CPU each time)."""
-    global _transactions
-    if _transactions is None:
-        _transactions = Connection(region=_TableMeta.region)
-    return _transactions
+    """The connection transactions go through (loket.platform.aws owns it)."""
+    connection: Connection = aws.dynamodb()
+    return connection
 
 
 class _Base(Model):
