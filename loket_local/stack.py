@@ -26,7 +26,15 @@ from loket_local.lambdas import FunctionRuntime
 from loket_local.schedules import Scheduler, Trigger, schedule_event
 from loket_local.settings import LocalSettings
 from loket_local.smtp import ReceiptRules, ResolvedRule, SmtpServer
-from loket_local.sources import AsyncInvoker, PipePoller, SqsPoller, StreamPoller, StreamReader, render_input
+from loket_local.sources import (
+    AsyncInvoker,
+    PipePoller,
+    SqsPoller,
+    StreamPoller,
+    StreamReader,
+    path_value,
+    render_input,
+)
 from loket_local.state import Outbox, StateStore
 from loket_local.template import LocalTemplate, Pipe
 
@@ -331,8 +339,8 @@ class LocalStack:
                     payload = render_input(pipe.input_template, record)
                     entries.append(
                         {
-                            "Source": _path_value(source, record),
-                            "DetailType": _path_value(detail_type, record),
+                            "Source": path_value(source, record),
+                            "DetailType": path_value(detail_type, record),
                             "Detail": payload if isinstance(payload, str) else json.dumps(payload),
                         }
                     )
@@ -355,7 +363,7 @@ class LocalStack:
                         ("MessageDeduplicationId", "MessageDeduplicationId"),
                     ):
                         if key in params:
-                            args[arg] = _path_value(str(self.aws.resolve(params[key])), record)
+                            args[arg] = path_value(str(self.aws.resolve(params[key])), record)
                     sqs.send_message(**args)
 
             return to_queue
@@ -500,13 +508,3 @@ class LocalStack:
 
 def _bus_name(name_or_arn: str) -> str:
     return name_or_arn.rsplit("event-bus/", 1)[-1]
-
-
-def _path_value(value: str, record: dict[str, Any]) -> str:
-    """Pipes' dynamic parameters: "$.a.b" is looked up in the record, anything else is literal."""
-    if not value.startswith("$."):
-        return value
-    current: Any = record
-    for part in value[2:].split("."):
-        current = current.get(part) if isinstance(current, dict) else None
-    return "" if current is None else str(current)

@@ -154,17 +154,3 @@ def build(
         **fields,
     )
 
-
-def envelope(event: Any, account: str = "000000000000", region: str = "us-east-1", event_id: str = "") -> dict[str, Any]:
-    """The EventBridge event the bus delivers for `event` (what a consumer's queue message body holds)."""
-    return {
-        "version": "0",
-        "id": event_id or str(uuid.uuid4()),
-        "detail-type": str(event.type),
-        "source": SOURCE,
-        "account": account,
-        "time": event.at[:19] + "Z",
-        "region": region,
-        "resources": [],
-        "detail": event.model_dump(mode="json"),
-    }

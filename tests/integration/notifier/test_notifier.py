@@ -10,8 +10,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+from functions.notifier import app
 from functions.notifier.app import lambda_handler
-from loket.channels.email import notify
+from loket.core import events
 from loket.channels.email.address import ticket_number_from
 from loket.core import tickets
 from loket.core.data import keys
@@ -259,9 +260,9 @@ def test_copy_arriving_while_the_first_is_in_progress_is_retried_later_not_sent(
     records = mailer.take()
     event = sqs_event(records)
     # another invocation holds the lock on this event (it took the first copy and is sending right now)
-    first_copy = notify.OutboxQueueRecord.model_validate(event["Records"][0]).body.dynamodb.NewImage
+    first_copy = events.parse(json.loads(event["Records"][0]["body"])["detail"])
     other = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
-    other.configure(notify.idempotency_config(), key_prefix=notify.IDEMPOTENCY_KEY_PREFIX)
+    other.configure(app.idempotency_config(), key_prefix=app.IDEMPOTENCY_KEY_PREFIX)
     other.save_inprogress(data=first_copy.model_dump(mode="json"), remaining_time_in_millis=60_000)
 
     result = lambda_handler(event, lambda_context)
