@@ -33,7 +33,7 @@ class LocalRule:
     logical_id: str
     pattern: EventPattern
     raw_pattern: dict[str, Any]
-    queues: list[tuple[str, str]]  # (queue logical id or ARN, queue URL) per target
+    queues: list[tuple[str, str]]  # (queue ARN, queue URL) per target
 
 
 @dataclass

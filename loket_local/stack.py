@@ -242,7 +242,10 @@ class LocalStack:
             bus_name = _bus_name(str(getattr(resolved, "name", resolved)))  # moto's Ref of a bus is the bus itself
             if bus_name not in self.buses:
                 raise Undeliverable(f"rule {rule.logical_id}: its bus {bus_name!r} is not an event bus of the template")
-            queues = [(str(t.id), self._queue_target(f"rule {rule.logical_id} target {t.id}", t.arn)) for t in rule.targets]
+            queues = [
+                (str(self.aws.resolve(t.arn)), self._queue_target(f"rule {rule.logical_id} target {t.id}", t.arn))
+                for t in rule.targets
+            ]
             if not queues:
                 raise Undeliverable(f"rule {rule.logical_id} has no target: what it matches would go nowhere")
             self.buses[bus_name].add_rule(rule.logical_id, rule.pattern, queues)
