@@ -10,8 +10,8 @@ import time
 import warnings
 
 from loket_local.auth import DEV_USERS
-from loket_local.settings import LocalSettings
 from loket_local.bus import Undeliverable
+from loket_local.settings import LocalSettings
 from loket_local.stack import LocalStack, PortInUse
 
 

@@ -307,7 +307,11 @@ class DevEndpoints:
 
     def bus(self, buses: dict[str, Any]) -> Response:
         def queue(info: dict[str, Any] | None) -> str:
-            return "none" if info is None else f"{_e(info['queue'])}: {info['visible']} waiting, {info['in_flight']} in flight"
+            return (
+                "none"
+                if info is None
+                else f"{_e(info['queue'])}: {info['visible']} waiting, {info['in_flight']} in flight"
+            )
 
         sections = []
         for name, info in buses.items():

@@ -32,12 +32,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     bind_data()
     config, _send_once = _idempotent()
     config.register_lambda_context(context)  # an INPROGRESS lock expires when this invocation would time out
-    return dict(process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context))
+    return dict(
+        process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    )
 
 
 def handle_record(record: SqsRecordModel) -> dict[str, Any]:
     """One message: its typed event (the bus event, or the old stream record), mailed once."""
     metrics.add_metric(name="OutboxEvents", unit=MetricUnit.Count, value=1)  # deliveries, repeats included
+    if not isinstance(record.body, str):
+        raise TypeError("an SQS message body is text")
     found = notify.event_of(record.body)
     if isinstance(found, notify.NoMail):
         return notify.no_mail(found)  # decided by the message alone: no lock, no writes

@@ -29,16 +29,23 @@ def test_web_form_ticket_is_acknowledged_through_the_bus(local_stack: LocalStack
         local_stack,
         "POST",
         "/v1/public/tickets",
-        {"name": "Dewi", "email": email, "subject": "Lewat bus", "category": "billing", "message": "Tagihan dobel.",
-         "lang": "en"},  # fmt: skip
+        {
+            "name": "Dewi",
+            "email": email,
+            "subject": "Lewat bus",
+            "category": "billing",
+            "message": "Tagihan dobel.",
+            "lang": "en",
+        },
     )
     assert created.status == 201
     number = int(created.json()["ticket"]["number"].removeprefix("LKT-"))
 
     seen = eventually(lambda: _bus_event(local_stack, number))
     mail = eventually(
-        lambda: next((m for m in http(local_stack, "GET", "/_local/outbox.json").json() if email in " ".join(m["to"])),
-                     None)  # fmt: skip
+        lambda: next(
+            (m for m in http(local_stack, "GET", "/_local/outbox.json").json() if email in " ".join(m["to"])), None
+        )
     )
 
     assert seen["rules"] == ["NotifierRule"]

@@ -78,7 +78,7 @@ def test_a_pattern_the_matcher_cannot_honour_is_refused_when_loaded(pattern: str
 
 
 def test_every_pattern_in_the_template_loads() -> None:
-    for name, resource in load_template()["Resources"].items():
+    for resource in load_template()["Resources"].values():
         props = resource.get("Properties") or {}
         if resource["Type"] == "AWS::Events::Rule" and "EventPattern" in props:
             EventPattern.load(props["EventPattern"])

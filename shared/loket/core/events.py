@@ -143,7 +143,7 @@ def build(
     **fields: Any,
 ) -> Any:
     """The one place an event is made: a fresh id, the common fields, and the type's own `fields`, validated."""
-    kind = actor.kind if actor.kind in ("agent", "customer", "system") else "system"
+    kind: Any = actor.kind if actor.kind in ("agent", "customer", "system") else "system"
     return MODELS[event_type](
         event_id=uuid.uuid4().hex,
         ticket_id=ticket_id,
@@ -153,4 +153,3 @@ def build(
         at=at,
         **fields,
     )
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +12,6 @@ from loket.core import events
 from loket.core.data import tickets as repo
 from loket.core.data.keys import entry_sk, ticket_pk
 from loket.core.data.models import Attachment, EntryItem, OutboxItem, TicketItem
-from loket.core.events import EventType
 from loket.core.domain import clock
 from loket.core.domain.errors import (
     AttachmentNotFound,
@@ -40,6 +39,7 @@ from loket.core.domain.ticket import (
     normalize_tags,
     parse_number,
 )
+from loket.core.events import EventType
 from loket.platform import attachments as storage
 
 # fields an agent may PATCH; everything else on a ticket is owned by the system
@@ -231,6 +231,7 @@ def create_ticket(
             )
         )
     audit = [AuditEvent(actor, "created", None, {"channel": new.channel.value, "subject": new.subject}, moment)]
+
     def outbox_of(numbered: TicketItem) -> list[OutboxItem]:  # the number is known once the counter moved
         created = _event(
             EventType.TICKET_CREATED,
@@ -291,7 +292,7 @@ class NewEntry:
     actor: Actor
     body_text: str
     body_html: str | None = None
-    attachments: tuple[AttachmentRef, ...] = ()
+    attachments: Sequence[AttachmentRef] = ()  # kept as a tuple
     message_id: str | None = None  # the mail's Message-ID (unique: the same mail twice is refused)
     channel: Channel | None = None
     author_name: str = ""
@@ -411,12 +412,12 @@ def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], acto
     if not change.events:
         return ticket
     ticket.updated_at = at = clock.iso(moment)
-    changes: dict[str, dict[str, Any]] = {}
+    changed: dict[str, dict[str, Any]] = {}
     for e in change.events:  # a field changed twice (status: assigned, then set) is one change, first old to last new
-        changes[e.field] = {"old": changes.get(e.field, {"old": e.old})["old"], "new": e.new}
-    outbox = [_event(EventType.TICKET_UPDATED, ticket, actor, at, changes=changes)]
-    if "assignee" in changes:
-        assigned = changes["assignee"]
+        changed[e.field] = {"old": changed.get(e.field, {"old": e.old})["old"], "new": e.new}
+    outbox = [_event(EventType.TICKET_UPDATED, ticket, actor, at, changes=changed)]
+    if "assignee" in changed:
+        assigned = changed["assignee"]
         outbox.append(
             _event(EventType.TICKET_ASSIGNED, ticket, actor, at, old_assignee=assigned["old"], assignee=assigned["new"])
         )

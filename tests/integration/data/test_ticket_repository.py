@@ -96,9 +96,14 @@ def test_same_message_id_added_twice_to_a_ticket_raises_duplicate_and_keeps_one_
     from loket.core.domain.ticket import EntryKind
 
     ticket, _ = svc.create_ticket(_new(channel=Channel.EMAIL, message_id="<first@mail.example>"), CUSTOMER)
-    svc.add_entry(ticket.ticket_id, svc.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>"))
+    svc.add_entry(
+        ticket.ticket_id, svc.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>")
+    )
     with pytest.raises(repo.DuplicateLookup) as caught:
-        svc.add_entry(ticket.ticket_id, svc.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>"))
+        svc.add_entry(
+            ticket.ticket_id,
+            svc.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>"),
+        )
     assert caught.value.ticket_id == ticket.ticket_id
     assert len(repo.list_entries(ticket.ticket_id)) == 2
 

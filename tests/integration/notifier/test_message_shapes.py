@@ -26,7 +26,9 @@ OLD_TYPES = {"ticket.created": "ticket.created", "ticket.released": "ticket.rele
 def old_shape(bus_event: dict[str, Any]) -> dict[str, Any]:
     """The stream record the old Pipe would have sent for the same outbox event (the legacy sample, refilled)."""
     detail = bus_event["detail"]
-    record: dict[str, Any] = json.loads(load_event("notifier/legacy_stream_record_ticket_created.json")["Records"][0]["body"])
+    record: dict[str, Any] = json.loads(
+        load_event("notifier/legacy_stream_record_ticket_created.json")["Records"][0]["body"]
+    )
     payload: dict[str, Any] = {"ticket_id": detail["ticket_id"]}
     if detail["type"] == "ticket.created":
         payload |= {"channel": detail["channel"], "automatic": detail["automatic"], "entry_id": detail["entry_id"]}
@@ -49,7 +51,9 @@ def _ticket() -> Any:
                     requester_name="Ani Wijaya", channel=Channel.WEB)  # fmt: skip
     ticket, _ = tickets.create_ticket(new, CUSTOMER)
     tickets.add_entry(ticket.ticket_id, NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi."))
-    tickets.update_ticket(ticket.ticket_id, int(repo.get_ticket(ticket.ticket_id).version), {"assignee": "agent-sari"}, BUDI)
+    tickets.update_ticket(
+        ticket.ticket_id, int(repo.get_ticket(ticket.ticket_id).version), {"assignee": "agent-sari"}, BUDI
+    )
     return ticket
 
 

@@ -12,9 +12,8 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from functions.notifier import app
 from functions.notifier.app import lambda_handler
-from loket.core import events
 from loket.channels.email.address import ticket_number_from
-from loket.core import tickets
+from loket.core import events, tickets
 from loket.core.data import keys
 from loket.core.data import tickets as repo
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
@@ -78,7 +77,9 @@ def test_ticket_with_english_language_gets_english_acknowledgement(mailer: Outbo
 
 def test_every_event_delivered_twice_yields_one_mail(mailer: Outbox, lambda_context: Any) -> None:
     ticket = _web_ticket(cc=["dewi@customer.example"])
-    tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi"))
+    tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi")
+    )
     fresh = repo.get_ticket(ticket.ticket_id)
     tickets.update_ticket(ticket.ticket_id, int(fresh.version), {"assignee": "agent-sari"}, BUDI)
     records = mailer.take()
@@ -115,8 +116,13 @@ def test_public_reply_goes_to_requester_and_cc_threaded_on_earlier_messages(
     mailer: Outbox, lambda_context: Any
 ) -> None:
     ticket = _web_ticket(channel=Channel.EMAIL, message_id="<first@customer.example>", cc=["dewi@customer.example"])
-    tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "Ada kabar?", message_id="<second@customer.example>"))
-    reply = tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi"))
+    tickets.add_entry(
+        ticket.ticket_id,
+        tickets.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "Ada kabar?", message_id="<second@customer.example>"),
+    )
+    reply = tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi")
+    )
 
     _run(mailer, lambda_context)
 
@@ -347,7 +353,9 @@ def test_the_files_of_a_public_reply_go_out_attached(
         AttachmentRef("agent/u1/panduan.pdf", "panduan reset sandi.pdf", "application/pdf", 16),
         AttachmentRef("agent/u2/harga.csv", "daftar harga é.csv", "text/csv", 25),
     ]
-    tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Panduan terlampir.", attachments=files))
+    tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Panduan terlampir.", attachments=files)
+    )
 
     _run(mailer, lambda_context)
 
@@ -366,7 +374,9 @@ def test_a_reply_whose_file_is_gone_from_the_bucket_still_goes_without_it(
 ) -> None:
     ticket = _web_ticket()
     gone = AttachmentRef("agent/u9/deleted.pdf", "deleted.pdf", "application/pdf", 10)
-    tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Terlampir.", attachments=[gone]))
+    tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Terlampir.", attachments=[gone])
+    )
 
     result = _run(mailer, lambda_context)
 

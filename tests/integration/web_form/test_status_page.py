@@ -34,7 +34,15 @@ def _set_status(ref: str, *statuses: str) -> None:
 def test_status_page_shows_public_conversation_and_never_internal_notes(web: Web) -> None:
     ref, token = _open(web)
     tickets.add_entry(ref, tickets.NewEntry(EntryKind.PUBLIC_REPLY, AGENT, "Coba atur ulang kata sandi Anda."))
-    tickets.add_entry(ref, tickets.NewEntry(EntryKind.INTERNAL_NOTE, AGENT, SECRET_NOTE, attachments=[AttachmentRef("web/secret/0-notes.txt", "notes.txt", "text/plain", 3)]))
+    tickets.add_entry(
+        ref,
+        tickets.NewEntry(
+            EntryKind.INTERNAL_NOTE,
+            AGENT,
+            SECRET_NOTE,
+            attachments=[AttachmentRef("web/secret/0-notes.txt", "notes.txt", "text/plain", 3)],
+        ),
+    )
 
     reply = web.status(ref, token)
 
@@ -260,7 +268,15 @@ def test_status_attachment_redirects_to_a_short_lived_download(web: Web) -> None
 
 def test_status_attachment_of_an_internal_note_answers_404(web: Web) -> None:
     ref, token = _open(web)
-    note = tickets.add_entry(ref, tickets.NewEntry(EntryKind.INTERNAL_NOTE, AGENT, SECRET_NOTE, attachments=[AttachmentRef("web/secret/0-notes.txt", "notes.txt", "text/plain", 3)]))
+    note = tickets.add_entry(
+        ref,
+        tickets.NewEntry(
+            EntryKind.INTERNAL_NOTE,
+            AGENT,
+            SECRET_NOTE,
+            attachments=[AttachmentRef("web/secret/0-notes.txt", "notes.txt", "text/plain", 3)],
+        ),
+    )
 
     reply = web.attachment(ref, token, note.entry.entry_id, "0")
 

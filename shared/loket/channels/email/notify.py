@@ -177,7 +177,10 @@ def _from_stream_record(record: dict[str, Any]) -> Mailed | NoMail:
         return TicketReleased(**common)
     if event_type == "entry.added":
         return MessageAdded(
-            **common, entry_id=str(payload.get("entry_id")), kind="public_reply", automatic=bool(payload.get("automatic"))
+            **common,
+            entry_id=str(payload.get("entry_id")),
+            kind="public_reply",
+            automatic=bool(payload.get("automatic")),
         )
     # ticket.updated with the assignee changed: the old event named the field, the audit item has the values
     change = next((a for a in reversed(repo.list_audit(ticket_id)) if a.field == "assignee" and a.at == at), None)
@@ -346,9 +349,7 @@ def _acknowledgement(event: TicketCreated, ticket: TicketItem, settings: Setting
     return reason or _acknowledgement_mail(event, ticket, settings, first)
 
 
-def _acknowledgement_mail(
-    event: Mailed, ticket: TicketItem, settings: Settings, first: EntryItem | None
-) -> Planned:
+def _acknowledgement_mail(event: Mailed, ticket: TicketItem, settings: Settings, first: EntryItem | None) -> Planned:
     to, _cc = customer_recipients(ticket, settings, with_cc=False)
     if not to:
         return _no_address_reason(ticket.requester_email, "the requester's", "the requester has no address we can mail")
