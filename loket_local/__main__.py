@@ -10,6 +10,7 @@ import time
 import warnings
 
 from loket_local.auth import DEV_USERS
+from loket_local.bus import Undeliverable
 from loket_local.settings import LocalSettings
 from loket_local.stack import LocalStack, PortInUse
 
@@ -29,7 +30,7 @@ def main() -> int:
     stack = LocalStack(settings)
     try:
         stack.start()
-    except PortInUse as exc:
+    except (PortInUse, Undeliverable) as exc:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ GET  /_local/invoke/<function>    sample events from events/<function>/
 POST /_local/invoke/<function>    run it now with ?event=<sample> or the posted JSON event
 POST /_local/schedule/<name>      run a scheduled function now, ?at=2026-12-01T09:00:00+07:00 sets the clock
 GET  /_local/outbox[.json]        every mail Loket sent, newest first
+GET  /_local/bus[.json]           recent events on each event bus (last 100), each consumer's queue and DLQ depth
 GET  /_local/dlq[.json]           what the dead-letter queues hold; POST /_local/dlq/<queue>/redrive moves it back
 GET  /_local/invocations.json     the latest invocations (function, source, duration, error)
 POST /_local/save                 write the state folder now
@@ -36,7 +37,7 @@ textarea{width:100%;height:5rem}.mail{border:1px solid #ccc;margin:1rem 0;paddin
 def _page(title: str, body: str) -> Response:
     nav = " · ".join(
         f'<a href="/_local/{p}">{n}</a>'
-        for p, n in (("", "overview"), ("login", "login"), ("outbox", "outbox"), ("dlq", "DLQs"))
+        for p, n in (("", "overview"), ("login", "login"), ("outbox", "outbox"), ("bus", "bus"), ("dlq", "DLQs"))
     )
     return Response(
         f"<!doctype html><meta charset=utf-8><title>{html.escape(title)} · Loket local</title>{_STYLE}"
@@ -79,6 +80,9 @@ class DevEndpoints:
                 return (
                     json_response(200, mails) if head.endswith(".json") or _wants_json(request) else self.outbox(mails)
                 )
+            if head in ("bus", "bus.json") and len(parts) == 1:
+                buses = self.buses()
+                return json_response(200, buses) if head.endswith(".json") or _wants_json(request) else self.bus(buses)
             if head in ("dlq", "dlq.json") and len(parts) == 1:
                 queues = self.dead_letters()
                 return (
@@ -262,6 +266,75 @@ class DevEndpoints:
             f"</p>{''.join(items) or '<p>No mail sent yet.</p>'}"
         )
         return _page("Outbox", body)
+
+    # ------------------------------------------------------------------ buses
+    def buses(self) -> dict[str, Any]:
+        """Per bus: its consumers (rule, pattern, queue and DLQ depth) and its recent events, newest first."""
+        stack = self.stack
+        sqs = stack.aws.client("sqs")
+        arn_to_logical = {arn: logical for logical, arn in stack.queue_arns.items()}
+        dlq_of = {source: dlq for dlq, source in stack.dlq_sources.items()}
+
+        def depth(logical: str | None) -> dict[str, Any] | None:
+            if logical is None:
+                return None
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=stack.aws.queues()[logical],
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            return {
+                "queue": logical,
+                "visible": int(attrs["ApproximateNumberOfMessages"]),
+                "in_flight": int(attrs["ApproximateNumberOfMessagesNotVisible"]),
+            }
+
+        out: dict[str, Any] = {}
+        for name, bus in stack.buses.items():
+            consumers = []
+            for rule in bus.rules:
+                for target, _url in rule.queues:
+                    queue = arn_to_logical.get(target)
+                    consumers.append(
+                        {
+                            "rule": rule.logical_id,
+                            "pattern": rule.raw_pattern,
+                            "queue": depth(queue),
+                            "dlq": depth(dlq_of.get(queue or "")),
+                        }
+                    )
+            out[name] = {"arn": bus.arn, "consumers": consumers, "events": bus.recent_events()}
+        return out
+
+    def bus(self, buses: dict[str, Any]) -> Response:
+        def queue(info: dict[str, Any] | None) -> str:
+            return (
+                "none"
+                if info is None
+                else f"{_e(info['queue'])}: {info['visible']} waiting, {info['in_flight']} in flight"
+            )
+
+        sections = []
+        for name, info in buses.items():
+            consumers = "".join(
+                f"<tr><td>{_e(c['rule'])}</td><td><code>{_e(json.dumps(c['pattern']))}</code></td>"
+                f"<td>{queue(c['queue'])}</td><td>{queue(c['dlq'])}</td></tr>"
+                for c in info["consumers"]
+            )
+            events = "".join(
+                f"<tr><td>{_e(e['event']['time'])}</td><td>{_e(e['event']['detail-type'])}</td>"
+                f"<td>{_e(', '.join(e['rules']) or 'no rule matched')}</td>"
+                f"<td><pre>{_e(json.dumps(e['event']['detail'], indent=1))}</pre></td></tr>"
+                for e in info["events"]
+            )
+            sections.append(
+                f"<h2>{_e(name)}</h2><h3>Consumers</h3><table><tr><th>rule</th><th>pattern</th><th>queue</th>"
+                f"<th>DLQ</th></tr>{consumers}</table><h3>Recent events ({len(info['events'])}, newest first)</h3>"
+                f"<table><tr><th>time</th><th>detail-type</th><th>matched</th><th>detail</th></tr>{events}</table>"
+            )
+        body = "<p>As JSON: <a href='/_local/bus.json'>/_local/bus.json</a></p>" + (
+            "".join(sections) or "<p>The template declares no event bus.</p>"
+        )
+        return _page("Event buses", body)
 
     # ------------------------------------------------------------------ DLQs
     def dead_letters(self) -> dict[str, Any]:

@@ -30,7 +30,7 @@ log = logging.getLogger("local-stack")
 
 
 def _pattern(raw: str) -> Any:
-    from moto.events.models import EventPattern
+    from loket_local.patterns import EventPattern
 
     return EventPattern.load(raw)
 
@@ -350,6 +350,16 @@ def render_input(template: str | None, record: dict[str, Any]) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def path_value(value: str, record: dict[str, Any]) -> str:
+    """Pipes' dynamic parameters: "$.a.b" is looked up in the record, anything else is literal."""
+    if not value.startswith("$."):
+        return value
+    current: Any = record
+    for part in value[2:].split("."):
+        current = current.get(part) if isinstance(current, dict) else None
+    return "" if current is None else str(current)
 
 
 class StreamPoller(_Worker):

@@ -20,12 +20,21 @@ from werkzeug.serving import make_server
 
 from loket_local.auth import DevIssuer
 from loket_local.aws import EmbeddedAws
+from loket_local.bus import LocalBus, Undeliverable
 from loket_local.gateway import Gateway, resolve_cors
 from loket_local.lambdas import FunctionRuntime
 from loket_local.schedules import Scheduler, Trigger, schedule_event
 from loket_local.settings import LocalSettings
 from loket_local.smtp import ReceiptRules, ResolvedRule, SmtpServer
-from loket_local.sources import AsyncInvoker, PipePoller, SqsPoller, StreamPoller, StreamReader, render_input
+from loket_local.sources import (
+    AsyncInvoker,
+    PipePoller,
+    SqsPoller,
+    StreamPoller,
+    StreamReader,
+    path_value,
+    render_input,
+)
 from loket_local.state import Outbox, StateStore
 from loket_local.template import LocalTemplate, Pipe
 
@@ -209,7 +218,50 @@ class LocalStack:
             return None
         return logical
 
+    def _build_buses(self) -> None:
+        """The template's event buses and their rules; every rule target must be a queue that exists."""
+        sqs = self.aws.client("sqs")
+
+        def send(url: str, body: str) -> None:
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+
+        self.buses: dict[str, LocalBus] = {}
+        for bus in self.template.event_buses():
+            name = str(self.aws.resolve(bus.name)) if bus.name else bus.logical_id
+            arn = f"arn:aws:events:{self.region}:{self.account}:event-bus/{name}"
+            self.buses[name] = LocalBus(bus.logical_id, name, arn, self.account, self.region, send)
+        for rule in self.template.bus_rules():
+            if not rule.enabled:
+                self.notes.append(f"rule {rule.logical_id} is disabled in the template")
+                continue
+            if rule.unsupported:
+                raise Undeliverable(
+                    f"rule {rule.logical_id}: target settings the local bus does not honour: {'; '.join(rule.unsupported)}"
+                )
+            resolved = self.aws.resolve(rule.bus) if rule.bus is not None else "default"
+            bus_name = _bus_name(str(getattr(resolved, "name", resolved)))  # moto's Ref of a bus is the bus itself
+            if bus_name not in self.buses:
+                raise Undeliverable(f"rule {rule.logical_id}: its bus {bus_name!r} is not an event bus of the template")
+            queues = [
+                (str(self.aws.resolve(t.arn)), self._queue_target(f"rule {rule.logical_id} target {t.id}", t.arn))
+                for t in rule.targets
+            ]
+            if not queues:
+                raise Undeliverable(f"rule {rule.logical_id} has no target: what it matches would go nowhere")
+            self.buses[bus_name].add_rule(rule.logical_id, rule.pattern, queues)
+
+    def _queue_target(self, what: str, expr: Any) -> str:
+        """The URL of the queue `expr` designates; Undeliverable when it is not a queue of the local stack."""
+        target = str(self.aws.resolve(expr))
+        if ":sqs:" not in target:
+            raise Undeliverable(f"{what}: {target} is not an SQS queue (the local stack delivers to SQS queues only)")
+        try:
+            return self.aws.queue_url(target)
+        except Exception as exc:
+            raise Undeliverable(f"{what}: the queue {target} does not exist ({exc})") from exc
+
     def _start_sources(self) -> None:
+        self._build_buses()
         streams = self.aws.client("dynamodbstreams")
         for esm in self.template.event_source_mappings():
             function = self._function(esm.function, f"event source {esm.logical_id}")
@@ -247,11 +299,10 @@ class LocalStack:
                 self.notes.append(f"pipe {pipe.logical_id}: source {source} is not emulated locally")
                 continue
             send = self._pipe_target(pipe)
-            if send is not None:
-                reader = StreamReader(streams, source, pipe.starting_position)
-                self.workers.append(
-                    PipePoller(self.stop_event, pipe, reader, send, self.aws.app, self._pipe_dead_letter(pipe))
-                )
+            reader = StreamReader(streams, source, pipe.starting_position)
+            self.workers.append(
+                PipePoller(self.stop_event, pipe, reader, send, self.aws.app, self._pipe_dead_letter(pipe))
+            )
         for worker in self.workers:
             worker.start()
 
@@ -272,10 +323,35 @@ class LocalStack:
 
         return to_dead_letter
 
-    def _pipe_target(self, pipe: Pipe) -> Callable[[list[dict[str, Any]]], None] | None:
+    def _pipe_target(self, pipe: Pipe) -> Callable[[list[dict[str, Any]]], None]:
+        """How the pipe hands on a batch: to a queue, a bus or a function; Undeliverable for anything else."""
         target = str(self.aws.resolve(pipe.target))
+        if ":event-bus/" in target:
+            bus = self.buses.get(_bus_name(target))
+            if bus is None:
+                raise Undeliverable(f"pipe {pipe.logical_id}: target {target} is not an event bus of the template")
+            bus_params = pipe.target_parameters.get("EventBridgeEventBusParameters") or {}
+            source = str(self.aws.resolve(bus_params.get("Source", "")))
+            detail_type = str(self.aws.resolve(bus_params.get("DetailType", "")))
+            if not source or not detail_type:
+                raise Undeliverable(f"pipe {pipe.logical_id}: an event bus target needs Source and DetailType")
+
+            def to_bus(records: list[dict[str, Any]]) -> None:
+                entries = []
+                for record in records:
+                    payload = render_input(pipe.input_template, record)
+                    entries.append(
+                        {
+                            "Source": path_value(source, record),
+                            "DetailType": path_value(detail_type, record),
+                            "Detail": payload if isinstance(payload, str) else json.dumps(payload),
+                        }
+                    )
+                bus.put(entries)
+
+            return to_bus
         if ":sqs:" in target:
-            url, sqs = self.aws.queue_url(target), self.aws.client("sqs")
+            url, sqs = self._queue_target(f"pipe {pipe.logical_id}", pipe.target), self.aws.client("sqs")
             params = pipe.target_parameters.get("SqsQueueParameters") or {}
 
             def to_queue(records: list[dict[str, Any]]) -> None:
@@ -290,7 +366,7 @@ class LocalStack:
                         ("MessageDeduplicationId", "MessageDeduplicationId"),
                     ):
                         if key in params:
-                            args[arg] = _path_value(str(self.aws.resolve(params[key])), record)
+                            args[arg] = path_value(str(self.aws.resolve(params[key])), record)
                     sqs.send_message(**args)
 
             return to_queue
@@ -303,8 +379,9 @@ class LocalStack:
                 )
 
             return to_function
-        self.notes.append(f"pipe {pipe.logical_id}: target {target} is not emulated locally")
-        return None
+        raise Undeliverable(
+            f"pipe {pipe.logical_id}: target {target} is not a queue, an event bus or a function of the local stack"
+        )
 
     def _start_schedules(self) -> None:
         start = self.clock()
@@ -432,11 +509,5 @@ class LocalStack:
         self.stop()
 
 
-def _path_value(value: str, record: dict[str, Any]) -> str:
-    """Pipes' dynamic parameters: "$.a.b" is looked up in the record, anything else is literal."""
-    if not value.startswith("$."):
-        return value
-    current: Any = record
-    for part in value[2:].split("."):
-        current = current.get(part) if isinstance(current, dict) else None
-    return "" if current is None else str(current)
+def _bus_name(name_or_arn: str) -> str:
+    return name_or_arn.rsplit("event-bus/", 1)[-1]

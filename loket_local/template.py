@@ -12,6 +12,7 @@ Nothing here names a function, route, queue or bucket of Loket: it all comes fro
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -160,6 +161,30 @@ class Pipe:
     target_parameters: dict[str, Any]
     maximum_retry_attempts: int = -1  # the source's MaximumRetryAttempts (-1: until the record expires)
     dead_letter: Any = None  # the source's DeadLetterConfig.Arn (expression): where a batch goes after its retries
+
+
+@dataclass(frozen=True)
+class EventBus:
+    logical_id: str
+    name: Any  # the Name property (an expression)
+
+
+@dataclass(frozen=True)
+class BusTarget:
+    id: str
+    arn: Any  # expression
+
+
+@dataclass(frozen=True)
+class BusRule:
+    """An EventBridge rule with an EventPattern (scheduled rules are `Schedule`s)."""
+
+    logical_id: str
+    bus: Any  # EventBusName expression (a name or an ARN); None: the default bus
+    pattern: dict[str, Any]
+    targets: tuple[BusTarget, ...]
+    enabled: bool
+    unsupported: tuple[str, ...] = ()  # target settings the local bus does not honour (Input, RetryPolicy...)
 
 
 @dataclass(frozen=True)
@@ -457,6 +482,39 @@ class LocalTemplate:
                     tp,
                     int(stream.get("MaximumRetryAttempts", -1)),
                     (stream.get("DeadLetterConfig") or {}).get("Arn"),
+                )
+            )
+        return out
+
+    def event_buses(self) -> list[EventBus]:
+        return [
+            EventBus(name, (res.get("Properties") or {}).get("Name"))
+            for name, res in self.cfn_resources("AWS::Events::EventBus").items()
+        ]
+
+    def bus_rules(self) -> list[BusRule]:
+        """Rules that match events on a bus (EventPattern), with their targets."""
+        out = []
+        for name, res in self.cfn_resources("AWS::Events::Rule").items():
+            p = res.get("Properties") or {}
+            if "EventPattern" not in p:
+                continue
+            raw = p["EventPattern"]
+            pattern = json.loads(raw) if isinstance(raw, str) else raw
+            targets, unsupported = [], []
+            for t in p.get("Targets") or []:
+                targets.append(BusTarget(str(t.get("Id")), t.get("Arn")))
+                extra = set(t) - {"Id", "Arn"}
+                if extra:
+                    unsupported.append(f"{t.get('Id')}: {', '.join(sorted(extra))}")
+            out.append(
+                BusRule(
+                    name,
+                    p.get("EventBusName"),
+                    pattern,
+                    tuple(targets),
+                    str(p.get("State", "ENABLED")).upper() == "ENABLED",
+                    tuple(unsupported),
                 )
             )
         return out

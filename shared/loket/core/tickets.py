@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from loket.core import events
 from loket.core.data import tickets as repo
 from loket.core.data.keys import entry_sk, ticket_pk
 from loket.core.data.models import Attachment, EntryItem, OutboxItem, TicketItem
@@ -38,6 +39,7 @@ from loket.core.domain.ticket import (
     normalize_tags,
     parse_number,
 )
+from loket.core.events import EventType
 from loket.platform import attachments as storage
 
 # fields an agent may PATCH; everything else on a ticket is owned by the system
@@ -71,6 +73,21 @@ class NewTicket:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _event(event_type: EventType, ticket: TicketItem, actor: Actor, at: str, **fields: Any) -> OutboxItem:
+    """The outbox item of one typed event about `ticket` as it will be once saved (its version after the save)."""
+    version = int(ticket.attribute_values.get("version") or 0) + 1
+    event = events.build(
+        event_type,
+        ticket_id=ticket.ticket_id,
+        ticket_number=int(ticket.number),
+        ticket_version=version,
+        actor=actor,
+        at=at,
+        **fields,
+    )
+    return repo.outbox_item(event)
 
 
 def _entry(
@@ -214,22 +231,29 @@ def create_ticket(
                 f"Follow-up of LKT-{follow_up_of.number}, which is closed.",
             )
         )
-    events = [AuditEvent(actor, "created", None, {"channel": new.channel.value, "subject": new.subject}, moment)]
-    outbox = [
-        repo.outbox_item(
-            ticket_id,
-            "ticket.created",
-            {"channel": new.channel.value, "automatic": new.automatic, "entry_id": entries[0].entry_id},
+    audit = [AuditEvent(actor, "created", None, {"channel": new.channel.value, "subject": new.subject}, moment)]
+
+    def outbox_of(numbered: TicketItem) -> list[OutboxItem]:  # the number is known once the counter moved
+        created = _event(
+            EventType.TICKET_CREATED,
+            numbered,
+            actor,
             at,
+            channel=new.channel.value,
+            automatic=new.automatic,
+            entry_id=entries[0].entry_id,
+            status=numbered.status,
+            follow_up_of=numbered.follow_up_of,
         )
-    ]
+        return [created]
+
     ticket, created = repo.create_ticket(
         ticket,
         entries,
         client_key=client_key,
         message_ids=[new.message_id] if new.message_id else [],
-        events=events,
-        outbox=outbox,
+        events=audit,
+        outbox=outbox_of,
     )
     return ticket, created
 
@@ -261,25 +285,40 @@ def _set(ticket: TicketItem, change: Change, name: str, value: Any) -> None:
             ticket.resolved_at = None
 
 
-def add_entry(
-    ref: str | TicketItem,
-    kind: EntryKind,
-    actor: Actor,
-    body_text: str,
-    body_html: str | None = None,
-    attachments: Iterable[AttachmentRef] = (),
-    message_id: str | None = None,
-    channel: Channel | None = None,
-    author_name: str = "",
-    extra: dict[str, Any] | None = None,
-    now: datetime | None = None,
-    automatic: bool = False,
-) -> EntryResult:
+@dataclass(frozen=True)
+class NewEntry:
+    """A conversation entry to add: what `add_entry` takes."""
+
+    kind: EntryKind
+    actor: Actor
+    body_text: str
+    body_html: str | None = None
+    attachments: Sequence[AttachmentRef] = ()  # kept as a tuple
+    message_id: str | None = None  # the mail's Message-ID (unique: the same mail twice is refused)
+    channel: Channel | None = None
+    author_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    automatic: bool = False  # sent by a machine (auto-reply, bounce): nothing answers it
+    at: datetime | None = None  # when it happened (default: now)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attachments", tuple(self.attachments))
+
+
+def _entry_event(entry: EntryItem, new: NewEntry) -> tuple[EventType, dict[str, Any]]:
+    """message.added for what the customer sees (their messages, public replies), note.added for the rest."""
+    if new.kind in (EntryKind.CUSTOMER_MESSAGE, EntryKind.PUBLIC_REPLY):
+        return EventType.MESSAGE_ADDED, {"entry_id": entry.entry_id, "kind": new.kind.value, "automatic": new.automatic}
+    return EventType.NOTE_ADDED, {"entry_id": entry.entry_id, "kind": new.kind.value}
+
+
+def add_entry(ref: str | TicketItem, new: NewEntry) -> EntryResult:
     """Add a conversation entry and apply its status rule.
 
     A customer message on a closed ticket opens a linked follow-up ticket instead.
     """
-    moment = now or clock.now()
+    moment = new.at or clock.now()
+    kind, actor = new.kind, new.actor
     for _attempt in range(3):
         ticket = resolve(ref) if isinstance(ref, str) else repo.get_ticket(ref.ticket_id)
         action = {
@@ -289,42 +328,24 @@ def add_entry(
         }.get(kind)
         change = Change(actor, moment)
         if action is not None and _change_status(ticket, change, action) is Outcome.FOLLOW_UP:
-            return _follow_up(
-                ticket,
-                actor,
-                body_text,
-                body_html,
-                attachments,
-                message_id,
-                channel,
-                author_name,
-                extra,
-                moment,
-                automatic,
-            )
+            return _follow_up(ticket, new, moment)
         at = clock.iso(moment)
         entry = _entry(
-            ticket.ticket_id, kind, actor, at, body_text, body_html, attachments, message_id,
-            channel.value if channel else None, author_name, extra,
+            ticket.ticket_id, kind, actor, at, new.body_text, new.body_html, new.attachments, new.message_id,
+            new.channel.value if new.channel else None, new.author_name, new.extra,
         )  # fmt: skip
         if kind is EntryKind.PUBLIC_REPLY and ticket.first_response_at is None:
             ticket.first_response_at = at
         ticket.updated_at = at
         ticket.entry_count = int(ticket.entry_count or 0) + 1
-        outbox = [
-            repo.outbox_item(
-                ticket.ticket_id,
-                "entry.added",
-                {"entry_id": entry.entry_id, "kind": kind.value, "automatic": automatic},
-                at,
-            )
-        ]
+        event_type, fields = _entry_event(entry, new)
+        outbox = [_event(event_type, ticket, actor, at, **fields)]
         try:
             repo.save_ticket(
                 ticket,
                 events=change.events,
                 entries=[entry],
-                message_ids=[message_id] if message_id else [],
+                message_ids=[new.message_id] if new.message_id else [],
                 outbox=outbox,
             )
         except VersionConflict:
@@ -333,38 +354,26 @@ def add_entry(
     raise VersionConflict(ticket.ticket_id, ticket.version)
 
 
-def _follow_up(
-    closed: TicketItem,
-    actor: Actor,
-    body_text: str,
-    body_html: str | None,
-    attachments: Iterable[AttachmentRef],
-    message_id: str | None,
-    channel: Channel | None,
-    author_name: str,
-    extra: dict[str, Any] | None,
-    moment: datetime,
-    automatic: bool,
-) -> EntryResult:
+def _follow_up(closed: TicketItem, entry: NewEntry, moment: datetime) -> EntryResult:
     new = NewTicket(
         subject=closed.subject,
-        body_text=body_text,
-        body_html=body_html,
+        body_text=entry.body_text,
+        body_html=entry.body_html,
         requester_email=closed.requester_email,
-        requester_name=author_name or closed.requester_name,
-        channel=channel or Channel(closed.channel),
+        requester_name=entry.author_name or closed.requester_name,
+        channel=entry.channel or Channel(closed.channel),
         priority=Priority(closed.priority),
         group=closed.group,
         tags=list(closed.tags),
         cc=list(closed.cc),
-        attachments=list(attachments),
-        message_id=message_id,
-        entry_extra=extra or {},
-        automatic=automatic,
+        attachments=list(entry.attachments),
+        message_id=entry.message_id,
+        entry_extra=dict(entry.extra),
+        automatic=entry.automatic,
     )
-    ticket, _created = create_ticket(new, actor, follow_up_of=closed, now=moment)
-    entry = repo.list_entries(ticket.ticket_id, kinds={EntryKind.CUSTOMER_MESSAGE.value})[0]
-    return EntryResult(ticket, entry, follow_up=True)
+    ticket, _created = create_ticket(new, entry.actor, follow_up_of=closed, now=moment)
+    first = repo.list_entries(ticket.ticket_id, kinds={EntryKind.CUSTOMER_MESSAGE.value})[0]
+    return EntryResult(ticket, first, follow_up=True)
 
 
 def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], actor: Actor) -> TicketItem:
@@ -403,15 +412,16 @@ def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], acto
         raise InvalidTransition(ticket.status, "change", "closed tickets are final")
     if not change.events:
         return ticket
-    ticket.updated_at = clock.iso(moment)
-    outbox = [
-        repo.outbox_item(
-            ticket.ticket_id,
-            "ticket.updated",
-            {"fields": sorted(change.fields), "assignee_changed": "assignee" in change.fields},
-            ticket.updated_at,
+    ticket.updated_at = at = clock.iso(moment)
+    changed: dict[str, dict[str, Any]] = {}
+    for e in change.events:  # a field changed twice (status: assigned, then set) is one change, first old to last new
+        changed[e.field] = {"old": changed.get(e.field, {"old": e.old})["old"], "new": e.new}
+    outbox = [_event(EventType.TICKET_UPDATED, ticket, actor, at, changes=changed)]
+    if "assignee" in changed:
+        assigned = changed["assignee"]
+        outbox.append(
+            _event(EventType.TICKET_ASSIGNED, ticket, actor, at, old_assignee=assigned["old"], assignee=assigned["new"])
         )
-    ]
     repo.save_ticket(ticket, events=change.events, tags_added=tags_added, tags_removed=tags_removed, outbox=outbox)
     return ticket
 
@@ -439,8 +449,15 @@ def merge(source_ref: str, target_ref: str, actor: Actor) -> TicketItem:
     target_change.events.append(AuditEvent(actor, "merged_from", None, f"LKT-{source.number}", moment))
     target.entry_count = int(target.entry_count or 0) + 1
     source.entry_count = int(source.entry_count or 0) + 1
-    outbox: list[OutboxItem] = [
-        repo.outbox_item(source.ticket_id, "ticket.merged", {"into": target.ticket_id}, at),
+    outbox = [
+        _event(
+            EventType.TICKET_MERGED,
+            source,
+            actor,
+            at,
+            into_ticket_id=target.ticket_id,
+            into_ticket_number=int(target.number),
+        )
     ]
     repo.save_ticket(
         target,
@@ -465,6 +482,6 @@ def release(ref: str, actor: Actor) -> TicketItem:
     held["released_by"] = actor.id
     ticket.extra = {**(ticket.extra or {}), "quarantine": held}
     ticket.updated_at = clock.iso(moment)
-    outbox = [repo.outbox_item(ticket.ticket_id, "ticket.released", {}, ticket.updated_at)]
+    outbox = [_event(EventType.TICKET_RELEASED, ticket, actor, ticket.updated_at)]
     repo.save_ticket(ticket, events=change.events, outbox=outbox)
     return ticket

@@ -62,9 +62,14 @@ def test_an_internal_notes_attachment_is_open_to_agents(api: Api, bucket: str) -
     ticket, _ = ticket_with_attachment()
     storage.put("web/test/notes.txt", b"call log", "text/plain")
     note = svc.add_entry(
-        ticket, EntryKind.INTERNAL_NOTE, AGENT_ACTOR, "Call log attached.",
-        attachments=[AttachmentRef("web/test/notes.txt", "notes.txt", "text/plain", 8)],
-    )  # fmt: skip
+        ticket,
+        svc.NewEntry(
+            EntryKind.INTERNAL_NOTE,
+            AGENT_ACTOR,
+            "Call log attached.",
+            attachments=[AttachmentRef("web/test/notes.txt", "notes.txt", "text/plain", 8)],
+        ),
+    )
 
     reply = link(api, ticket, note.entry.entry_id)
 

@@ -84,7 +84,7 @@ def test_customer_message_on_closed_ticket_opens_linked_follow_up(aws: None) -> 
     ticket = svc.update_ticket(ticket.ticket_id, 2, {"status": "closed"}, agent)
     from loket.core.domain.ticket import EntryKind
 
-    result = svc.add_entry(ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "It is on fire again.")
+    result = svc.add_entry(ticket.ticket_id, svc.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "It is on fire again."))
     assert result.follow_up
     assert result.ticket.follow_up_of == ticket.ticket_id
     assert result.ticket.number == 2
@@ -96,10 +96,13 @@ def test_same_message_id_added_twice_to_a_ticket_raises_duplicate_and_keeps_one_
     from loket.core.domain.ticket import EntryKind
 
     ticket, _ = svc.create_ticket(_new(channel=Channel.EMAIL, message_id="<first@mail.example>"), CUSTOMER)
-    svc.add_entry(ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>")
+    svc.add_entry(
+        ticket.ticket_id, svc.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>")
+    )
     with pytest.raises(repo.DuplicateLookup) as caught:
         svc.add_entry(
-            ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>"
+            ticket.ticket_id,
+            svc.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "more", message_id="<second@mail.example>"),
         )
     assert caught.value.ticket_id == ticket.ticket_id
     assert len(repo.list_entries(ticket.ticket_id)) == 2

@@ -1,6 +1,7 @@
 """The notifier on moto: idempotency table from template.yaml, a verified SES identity, and the outbox read
-from the table's stream the way the EventBridge Pipe does (FilterCriteria from the template, stream record
-as the SQS message body)."""
+from the table's stream the way the Pipe, the bus and the notifier's rule deliver it (the Pipe's filter and
+target parameters and the rule's pattern from the template, matched by the local stack's bus): the SQS
+message body is the bus event."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from typing import Any
 import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.events.models import EventPattern
 from moto.ses.models import ses_backends
 
 from loket.platform.aws import reset as reset_platform
+from loket_local.bus import LocalBus
+from loket_local.patterns import EventPattern
+from loket_local.sources import path_value, render_input
 from loket_local.template import load_template, table_create_args
 from tests.conftest import TABLE_NAME, load_event
 
@@ -28,15 +31,39 @@ SUPPORT = "support@loket.example"
 AGENTS = {"agent-budi": "budi@loket.example", "agent-sari": "sari@loket.example"}
 
 
-def pipe_patterns(logical_id: str = "NotifierPipe") -> list[EventPattern]:
-    """The pipe's FilterCriteria from template.yaml, with moto's EventBridge pattern matcher."""
+PIPE = "TicketEventsPipe"
+
+
+def pipe_patterns(logical_id: str = PIPE) -> list[EventPattern]:
+    """The pipe's FilterCriteria from template.yaml."""
     pipe = load_template()["Resources"][logical_id]["Properties"]
     return [EventPattern.load(f["Pattern"]) for f in pipe["SourceParameters"]["FilterCriteria"]["Filters"]]
 
 
+def notifier_bus(sent: list[str]) -> LocalBus:
+    """A bus with the template's NotifierRule, whose queue is `sent` (bodies)."""
+    bus = LocalBus("TicketsBus", "tickets", "arn:aws:events:us-east-1:123456789012:event-bus/tickets",
+                   "123456789012", "us-east-1", lambda _url, body: sent.append(body))  # fmt: skip
+    rule = load_template()["Resources"]["NotifierRule"]["Properties"]
+    bus.add_rule("NotifierRule", rule["EventPattern"], [("NotifierQueue", "notifier-queue")])
+    return bus
+
+
+def bus_entry(record: dict[str, Any]) -> dict[str, Any]:
+    """The PutEvents entry the Pipe makes of a stream record (its TargetParameters from the template)."""
+    params = load_template()["Resources"][PIPE]["Properties"]["TargetParameters"]
+    detail = render_input(params["InputTemplate"], record)
+    bus = params["EventBridgeEventBusParameters"]
+    return {
+        "Source": path_value(bus["Source"], record),
+        "DetailType": path_value(bus["DetailType"], record),
+        "Detail": detail if isinstance(detail, str) else json.dumps(detail),
+    }
+
+
 @dataclass
 class Outbox:
-    """What the NotifierPipe would have put on the NotifierQueue since the last `take()`."""
+    """What the Pipe, the bus and the NotifierRule would have put on the NotifierQueue since the last `take()`."""
 
     seen: set[str] = field(default_factory=set)
 
@@ -53,18 +80,24 @@ class Outbox:
                 records.append({**record, "eventSourceARN": arn})
         return records
 
-    def take(self) -> list[dict[str, Any]]:
-        """New stream records that pass the pipe's filter, as the pipe would send them (JSON-ready)."""
+    def stream_records(self) -> list[dict[str, Any]]:
+        """New stream records that pass the pipe's filter (JSON-ready), as the pipe reads them."""
         patterns = pipe_patterns()
         fresh = []
         for record in self._stream_records():
             if record["eventID"] in self.seen:
                 continue
             self.seen.add(record["eventID"])
-            sent: Any = json.loads(json.dumps(record, default=_epoch))  # the JSON the pipe would send
-            if any(p.matches_event(sent) for p in patterns):
-                fresh.append(sent)
+            read: Any = json.loads(json.dumps(record, default=_epoch))  # the JSON the pipe would see
+            if any(p.matches(read) for p in patterns):
+                fresh.append(read)
         return fresh
+
+    def take(self) -> list[dict[str, Any]]:
+        """The bus events the NotifierQueue got from the new stream records (the SQS message bodies)."""
+        sent: list[str] = []
+        notifier_bus(sent).put([bus_entry(r) for r in self.stream_records()])
+        return [json.loads(body) for body in sent]
 
 
 def _epoch(value: Any) -> Any:

@@ -70,7 +70,9 @@ def test_public_reply_leaves_out_a_cc_with_non_ascii_local_part_and_reaches_the_
 ) -> None:
     ticket = _ticket("dewi@customer.example", cc=["josé@example.com", "budi@bücher.example"])
     lambda_handler(sqs_event(mailer.take()), lambda_context)  # the acknowledgement
-    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami kirim.", author_name="Budi")
+    tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami kirim.", author_name="Budi")
+    )
 
     result = lambda_handler(sqs_event(mailer.take()), lambda_context)
 

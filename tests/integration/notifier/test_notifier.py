@@ -10,10 +10,10 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+from functions.notifier import app
 from functions.notifier.app import lambda_handler
-from loket.channels.email import notify
 from loket.channels.email.address import ticket_number_from
-from loket.core import tickets
+from loket.core import events, tickets
 from loket.core.data import keys
 from loket.core.data import tickets as repo
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
@@ -78,7 +78,9 @@ def test_ticket_with_english_language_gets_english_acknowledgement(mailer: Outbo
 
 def test_every_event_delivered_twice_yields_one_mail(mailer: Outbox, lambda_context: Any) -> None:
     ticket = _web_ticket(cc=["dewi@customer.example"])
-    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi")
+    tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi")
+    )
     fresh = repo.get_ticket(ticket.ticket_id)
     tickets.update_ticket(ticket.ticket_id, int(fresh.version), {"assignee": "agent-sari"}, BUDI)
     records = mailer.take()
@@ -116,9 +118,12 @@ def test_public_reply_goes_to_requester_and_cc_threaded_on_earlier_messages(
 ) -> None:
     ticket = _web_ticket(channel=Channel.EMAIL, message_id="<first@customer.example>", cc=["dewi@customer.example"])
     tickets.add_entry(
-        ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "Ada kabar?", message_id="<second@customer.example>"
+        ticket.ticket_id,
+        tickets.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "Ada kabar?", message_id="<second@customer.example>"),
     )
-    reply = tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi")
+    reply = tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Sudah kami koreksi.", author_name="Budi")
+    )
 
     _run(mailer, lambda_context)
 
@@ -140,9 +145,9 @@ def test_public_reply_goes_to_requester_and_cc_threaded_on_earlier_messages(
 
 def test_second_reply_references_the_first_reply(mailer: Outbox, lambda_context: Any) -> None:
     ticket = _web_ticket()
-    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Satu.")
+    tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Satu."))
     _run(mailer, lambda_context)
-    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Dua.")
+    tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Dua."))
 
     _run(mailer, lambda_context)
 
@@ -154,8 +159,8 @@ def test_second_reply_references_the_first_reply(mailer: Outbox, lambda_context:
 def test_internal_notes_and_customer_messages_send_no_mail(mailer: Outbox, lambda_context: Any) -> None:
     ticket = _web_ticket()
     _run(mailer, lambda_context)
-    tickets.add_entry(ticket.ticket_id, EntryKind.INTERNAL_NOTE, BUDI, "Cek tagihan di sistem.")
-    tickets.add_entry(ticket.ticket_id, EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "Halo?")
+    tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.INTERNAL_NOTE, BUDI, "Cek tagihan di sistem."))
+    tickets.add_entry(ticket.ticket_id, tickets.NewEntry(EntryKind.CUSTOMER_MESSAGE, CUSTOMER, "Halo?"))
 
     result = _run(mailer, lambda_context)
 
@@ -262,9 +267,9 @@ def test_copy_arriving_while_the_first_is_in_progress_is_retried_later_not_sent(
     records = mailer.take()
     event = sqs_event(records)
     # another invocation holds the lock on this event (it took the first copy and is sending right now)
-    first_copy = notify.OutboxQueueRecord.model_validate(event["Records"][0]).body.dynamodb.NewImage
+    first_copy = events.parse(json.loads(event["Records"][0]["body"])["detail"])
     other = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
-    other.configure(notify.idempotency_config(), key_prefix=notify.IDEMPOTENCY_KEY_PREFIX)
+    other.configure(app.idempotency_config(), key_prefix=app.IDEMPOTENCY_KEY_PREFIX)
     other.save_inprogress(data=first_copy.model_dump(mode="json"), remaining_time_in_millis=60_000)
 
     result = lambda_handler(event, lambda_context)
@@ -348,7 +353,9 @@ def test_the_files_of_a_public_reply_go_out_attached(
         AttachmentRef("agent/u1/panduan.pdf", "panduan reset sandi.pdf", "application/pdf", 16),
         AttachmentRef("agent/u2/harga.csv", "daftar harga é.csv", "text/csv", 25),
     ]
-    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Panduan terlampir.", attachments=files)
+    tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Panduan terlampir.", attachments=files)
+    )
 
     _run(mailer, lambda_context)
 
@@ -367,7 +374,9 @@ def test_a_reply_whose_file_is_gone_from_the_bucket_still_goes_without_it(
 ) -> None:
     ticket = _web_ticket()
     gone = AttachmentRef("agent/u9/deleted.pdf", "deleted.pdf", "application/pdf", 10)
-    tickets.add_entry(ticket.ticket_id, EntryKind.PUBLIC_REPLY, BUDI, "Terlampir.", attachments=[gone])
+    tickets.add_entry(
+        ticket.ticket_id, tickets.NewEntry(EntryKind.PUBLIC_REPLY, BUDI, "Terlampir.", attachments=[gone])
+    )
 
     result = _run(mailer, lambda_context)
 

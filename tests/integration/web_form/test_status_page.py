@@ -33,13 +33,15 @@ def _set_status(ref: str, *statuses: str) -> None:
 
 def test_status_page_shows_public_conversation_and_never_internal_notes(web: Web) -> None:
     ref, token = _open(web)
-    tickets.add_entry(ref, EntryKind.PUBLIC_REPLY, AGENT, "Coba atur ulang kata sandi Anda.")
+    tickets.add_entry(ref, tickets.NewEntry(EntryKind.PUBLIC_REPLY, AGENT, "Coba atur ulang kata sandi Anda."))
     tickets.add_entry(
         ref,
-        EntryKind.INTERNAL_NOTE,
-        AGENT,
-        SECRET_NOTE,
-        attachments=[AttachmentRef("web/secret/0-notes.txt", "notes.txt", "text/plain", 3)],
+        tickets.NewEntry(
+            EntryKind.INTERNAL_NOTE,
+            AGENT,
+            SECRET_NOTE,
+            attachments=[AttachmentRef("web/secret/0-notes.txt", "notes.txt", "text/plain", 3)],
+        ),
     )
 
     reply = web.status(ref, token)
@@ -60,7 +62,7 @@ def test_status_page_shows_public_conversation_and_never_internal_notes(web: Web
 
 def test_status_page_escapes_what_people_wrote(web: Web) -> None:
     ref, token = _open(web)
-    tickets.add_entry(ref, EntryKind.PUBLIC_REPLY, AGENT, "<img src=x onerror=alert(1)>")
+    tickets.add_entry(ref, tickets.NewEntry(EntryKind.PUBLIC_REPLY, AGENT, "<img src=x onerror=alert(1)>"))
 
     reply = web.status(ref, token)
 
@@ -123,7 +125,7 @@ def test_status_page_garbage_reference_answers_404(web: Web) -> None:
 
 def test_status_reply_adds_a_customer_message_reopens_and_redirects(web: Web) -> None:
     ref, token = _open(web)
-    tickets.add_entry(ref, EntryKind.PUBLIC_REPLY, AGENT, "Sudah dicoba?")
+    tickets.add_entry(ref, tickets.NewEntry(EntryKind.PUBLIC_REPLY, AGENT, "Sudah dicoba?"))
     _set_status(ref, "pending")
 
     reply = web.reply(ref, token, "Sudah, sekarang berhasil.")
@@ -268,10 +270,12 @@ def test_status_attachment_of_an_internal_note_answers_404(web: Web) -> None:
     ref, token = _open(web)
     note = tickets.add_entry(
         ref,
-        EntryKind.INTERNAL_NOTE,
-        AGENT,
-        SECRET_NOTE,
-        attachments=[AttachmentRef("web/secret/0-notes.txt", "notes.txt", "text/plain", 3)],
+        tickets.NewEntry(
+            EntryKind.INTERNAL_NOTE,
+            AGENT,
+            SECRET_NOTE,
+            attachments=[AttachmentRef("web/secret/0-notes.txt", "notes.txt", "text/plain", 3)],
+        ),
     )
 
     reply = web.attachment(ref, token, note.entry.entry_id, "0")

@@ -12,6 +12,7 @@ from loket.channels.email import notify
 from loket.channels.email.settings import NotifierSettings
 from loket.core.data.models import TicketItem
 from tests.conftest import load_event
+from tests.unit.test_event_contract import BUS_EVENTS
 
 SETTINGS = NotifierSettings(idempotency_table="i", support_address="support@loket.example")
 
@@ -36,41 +37,41 @@ def test_acknowledgement_rules_by_channel_automatic_and_status(
     assert (reason is None) is acknowledged
 
 
-@pytest.mark.parametrize(
-    "name", ["ticket_created.json", "entry_added_public_reply.json", "ticket_updated_assignee.json"]
-)
-def test_sample_events_parse_into_outbox_events(name: str) -> None:
-    event = load_event(f"notifier/{name}")
+@pytest.mark.parametrize("name", ["ticket_created.json", "message_added_public_reply.json", "ticket_assigned.json"])
+def test_sample_messages_are_bus_events_the_notifier_mails(name: str) -> None:
+    body = load_event(f"notifier/{name}")["Records"][0]["body"]
 
-    record = notify.OutboxQueueRecord.model_validate(event["Records"][0])
+    event = notify.event_of(body)
 
-    outbox = record.body.dynamodb.NewImage
-    assert outbox.event_type in notify.MAILED_EVENTS
-    assert outbox.payload["ticket_id"] == outbox.ticket_id
-    assert outbox.event_id
+    assert not isinstance(event, notify.NoMail)
+    assert event.type in notify.MAILED_EVENTS
+    assert json.loads(body)["detail-type"] == event.type
 
 
-def _with_body(change: Any) -> dict[str, Any]:
-    record = load_event("notifier/ticket_created.json")["Records"][0]
-    body = json.loads(record["body"])
-    change(body)
-    return {**record, "body": json.dumps(body)}
+def _bus_body(change: Any) -> str:
+    envelope = json.loads(load_event("notifier/ticket_created.json")["Records"][0]["body"])
+    change(envelope)
+    return json.dumps(envelope)
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        lambda b: b.update(eventName="MODIFY"),
-        lambda b: b["dynamodb"]["NewImage"].update(type={"S": "ticket"}),
-        lambda b: b["dynamodb"]["NewImage"].update(payload={"S": "{not json"}),
-        lambda b: b["dynamodb"]["NewImage"].pop("event_id"),
-        lambda b: b["dynamodb"].pop("NewImage"),
+        lambda e: e["detail"].update(schema_version=2),
+        lambda e: e["detail"].pop("event_id"),
+        lambda e: e["detail"].update(type="ticket.exploded"),
+        lambda e: e.pop("detail"),
     ],
-    ids=["modify", "not-an-event", "payload-not-json", "no-event-id", "no-new-image"],
+    ids=["unknown-version", "no-event-id", "unknown-type", "no-detail"],
 )
-def test_malformed_stream_record_is_rejected(change: Any) -> None:
-    with pytest.raises(ValidationError):
-        notify.OutboxQueueRecord.model_validate(_with_body(change))
+def test_malformed_bus_event_is_rejected(change: Any) -> None:
+    with pytest.raises((ValidationError, KeyError)):
+        notify.event_of(_bus_body(change))
+
+
+def test_a_message_of_neither_shape_is_rejected() -> None:
+    with pytest.raises((ValueError, KeyError, TypeError)):
+        notify.event_of(json.dumps({"eventName": "INSERT", "dynamodb": {}}))
 
 
 def _ticket(**values: Any) -> TicketItem:
@@ -100,29 +101,40 @@ def test_requester_that_is_our_own_mailbox_gets_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("event_type", "payload", "mailed"),
+    ("event_type", "fields", "mailed"),
     [
-        ("ticket.created", {"automatic": False}, True),
+        ("ticket.created", {}, True),
         ("ticket.created", {"automatic": True}, False),
-        ("entry.added", {"kind": "public_reply"}, True),
-        ("entry.added", {"kind": "internal_note"}, False),
-        ("entry.added", {"kind": "customer_message"}, False),
-        ("ticket.updated", {"assignee_changed": True}, True),
-        ("ticket.updated", {"assignee_changed": False, "fields": ["status"]}, False),
-        ("ticket.merged", {"into": "x"}, False),
+        ("message.added", {"kind": "public_reply"}, True),
+        ("message.added", {"kind": "customer_message"}, False),
+        ("note.added", {}, False),
+        ("ticket.assigned", {}, True),
+        ("ticket.updated", {}, False),
+        ("ticket.merged", {}, False),
         ("ticket.released", {}, True),
     ],
 )
-def test_events_ruled_out_by_their_payload(event_type: str, payload: dict[str, Any], mailed: bool) -> None:
-    event = notify.OutboxEvent.model_validate(
-        {
-            "type": "event",
-            "event_id": "e",
-            "event_type": event_type,
-            "ticket_id": "t",
-            "payload": json.dumps(payload),
-            "at": "now",
-        }
-    )
+def test_events_ruled_out_by_the_event_alone(event_type: str, fields: dict[str, Any], mailed: bool) -> None:
+    detail = json.loads((BUS_EVENTS / f"{event_type}.json").read_text())["detail"]
+    body = json.dumps({"detail-type": event_type, "detail": {**detail, **fields}})
 
-    assert (notify.payload_skip_reason(event) is None) is mailed
+    assert (not isinstance(notify.event_of(body), notify.NoMail)) is mailed
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload"),
+    [
+        ("entry.added", {"kind": "internal_note"}),
+        ("entry.added", {"kind": "customer_message"}),
+        ("ticket.updated", {"assignee_changed": False, "fields": ["status"]}),
+        ("ticket.merged", {"into": "x"}),
+        ("ticket.created", {"automatic": True}),
+    ],
+)
+def test_old_shape_events_that_make_no_mail_are_decided_without_reading_the_table(
+    event_type: str, payload: dict[str, Any]
+) -> None:
+    record = json.loads(load_event("notifier/legacy_stream_record_ticket_created.json")["Records"][0]["body"])
+    record["dynamodb"]["NewImage"].update(event_type={"S": event_type}, payload={"S": json.dumps(payload)})
+
+    assert isinstance(notify.event_of(json.dumps(record)), notify.NoMail)  # no AWS here: a read would fail

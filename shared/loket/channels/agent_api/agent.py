@@ -284,7 +284,9 @@ def create_upload(
 def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated]:
     actor = current_actor(router)
     files = uploads.for_entry(body.attachments, actor)
-    result = svc.add_entry(ticket, EntryKind.PUBLIC_REPLY, actor, body.body, attachments=files, channel=Channel.API)
+    result = svc.add_entry(
+        ticket, svc.NewEntry(EntryKind.PUBLIC_REPLY, actor, body.body, attachments=files, channel=Channel.API)
+    )
     if body.status is not None and body.status.value != result.ticket.status:
         updated = svc.update_ticket(
             result.ticket.ticket_id, int(result.ticket.version), {"status": body.status.value}, actor
@@ -300,7 +302,9 @@ def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated
 def add_note(ticket: TicketRef, body: s.NoteCreate) -> Response[s.EntryCreated]:
     actor = current_actor(router)
     files = uploads.for_entry(body.attachments, actor)
-    return _entry_response(svc.add_entry(ticket, EntryKind.INTERNAL_NOTE, actor, body.body, attachments=files))
+    return _entry_response(
+        svc.add_entry(ticket, svc.NewEntry(EntryKind.INTERNAL_NOTE, actor, body.body, attachments=files))
+    )
 
 
 @router.get("/v1/tickets/<ticket>/audit", summary="Every change: who, what, old, new, when", tags=["tickets"])

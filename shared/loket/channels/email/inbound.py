@@ -164,16 +164,18 @@ def receive(notice: SesNotice) -> InboundResult:
         if ticket is not None:
             added = service.add_entry(
                 ticket,
-                EntryKind.CUSTOMER_MESSAGE,
-                actor,
-                text,
-                html,
-                refs,
-                message_id=message_id,
-                channel=Channel.EMAIL,
-                author_name=mail.from_name[:MAX_NAME],
-                extra=extra,
-                automatic=automatic,
+                service.NewEntry(
+                    EntryKind.CUSTOMER_MESSAGE,
+                    actor,
+                    text,
+                    html,
+                    refs,
+                    message_id=message_id,
+                    channel=Channel.EMAIL,
+                    author_name=mail.from_name[:MAX_NAME],
+                    extra=extra,
+                    automatic=automatic,
+                ),
             )
             result.outcome = FOLLOW_UP if added.follow_up else ADDED
             result.ticket_id, result.ticket_number = added.ticket.ticket_id, int(added.ticket.number)

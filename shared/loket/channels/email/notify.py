@@ -2,12 +2,13 @@
 
 How an event gets here
 ----------------------
-Every change writes an outbox item (`type` = `event`) in the same DynamoDB transaction as the change.
-The table stream carries each INSERT to an EventBridge Pipe, which keeps only outbox items of the
-event types below and sends the stream record, as JSON, to the NotifierQueue (SQS; after 5 receives a
-message moves to the NotifierDLQ, which has an alarm). The notifier function reads the queue in
-batches with Powertools' `BatchProcessor` and reports partial batch failures, so one bad record is
-retried alone.
+Every change writes a typed event (`loket.core.events`) as an outbox item in the same DynamoDB transaction
+as the change. The table stream carries each INSERT through an EventBridge Pipe to the tickets bus; the
+NotifierRule sends the event types below to the NotifierQueue (SQS; after 5 receives a message moves to
+the NotifierDLQ, which has an alarm). The handler (`functions/notifier/app.py`) reads the queue in batches
+(Powertools Batch, partial batch failures) and calls `event_of` then `deliver` for each message, the send
+wrapped in Powertools Idempotency on the event id. During one release a message may still be the old shape
+(the stream record itself, sent by the Pipe straight to the queue): `event_of` reads both.
 
 What mail each event causes
 ---------------------------
@@ -15,8 +16,8 @@ What mail each event causes
 |-------------------|------------------------------------|-----------------------|------------------|
 | `ticket.created`  | acknowledgement                    | the requester         | `auto-replied`   |
 | `ticket.released` | acknowledgement (held mail let in) | the requester         | `auto-replied`   |
-| `entry.added`     | the agent's public reply           | the requester and CCs | none, or `auto-generated` if automatic |
-| `ticket.updated`  | "assigned to you" notice           | the new assignee      | `auto-generated` |
+| `message.added`   | the agent's public reply           | the requester and CCs | none, or `auto-generated` if automatic |
+| `ticket.assigned` | "assigned to you" notice           | the new assignee      | `auto-generated` |
 
 An acknowledgement goes out only for a ticket a customer opened by web form or email: not for
 automatic mail (auto-replies, bounces: RFC 3834, and it would start a loop), not for a ticket opened
@@ -42,8 +43,8 @@ The language is the ticket's `extra["lang"]` (recorded by the web form), else DE
 
 Exactly one mail per event
 --------------------------
-SQS delivers at least once, and the stream, the pipe and a failed batch can all repeat an event. The
-send is wrapped in Powertools Idempotency keyed on the outbox `event_id` (DynamoDB persistence in
+SQS delivers at least once, and the stream, the pipe, the bus and a failed batch can all repeat an event.
+The handler wraps `deliver` in Powertools Idempotency keyed on the event's `event_id` (DynamoDB persistence in
 the IdempotencyTable, TTL attribute `expiration`, records kept NOTIFY_IDEMPOTENCY_SECONDS, longer than
 a message can live in the queue). Per record:
 
@@ -66,146 +67,143 @@ the same window and no lock expiry tied to the Lambda timeout, hence the library
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamChangedRecordModel, SqsRecordModel
-from pydantic import BaseModel, ConfigDict, Field, Json
 
 from loket.channels.email import mail_log, outbound, templates
 from loket.channels.email.address import reply_address
 from loket.channels.email.settings import NotifierSettings
+from loket.core import events
 from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain import clock
 from loket.core.domain.errors import TicketNotFound
-from loket.core.domain.ticket import Channel, EntryKind, Status, format_number
-from loket.platform import aws, config, signing
+from loket.core.domain.ticket import SYSTEM, Channel, EntryKind, Status, format_number
+from loket.core.events import EventType, MessageAdded, TicketAssigned, TicketCreated, TicketReleased
+from loket.platform import config, signing
 from loket.platform.observability import logger, metrics
 
-IDEMPOTENCY_KEY_PREFIX = "loket-notify"  # stable across function renames: keys are <prefix>#<md5 of event_id>
-# the event types the pipe lets through (template.yaml, NotifierPipe) and this module acts on
-MAILED_EVENTS = ("ticket.created", "ticket.released", "entry.added", "ticket.updated")
+# the event types this module mails (the NotifierRule's pattern in template.yaml lets only these through)
+MAILED_EVENTS = (
+    EventType.TICKET_CREATED,
+    EventType.TICKET_RELEASED,
+    EventType.MESSAGE_ADDED,
+    EventType.TICKET_ASSIGNED,
+)
 ACKNOWLEDGED_CHANNELS = frozenset({Channel.WEB.value, Channel.EMAIL.value})
+Mailed = TicketCreated | TicketReleased | MessageAdded | TicketAssigned
 
 
-# --- the SQS message: a DynamoDB stream record of an outbox item, as EventBridge Pipes sends it -----------
+@dataclass(frozen=True)
+class NoMail:
+    """A queue message that makes no mail, decided by the message alone (no lock, no writes)."""
+
+    ticket_id: str
+    reason: str
 
 
-class OutboxEvent(BaseModel):
-    """An outbox item (see `loket.core.data.models.OutboxItem`) as it appears in the stream's NewImage."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    item_type: Literal["event"] = Field(alias="type")
-    event_id: str = Field(min_length=1, max_length=128)
-    event_type: str = Field(min_length=1, max_length=64)
-    ticket_id: str = Field(min_length=1, max_length=64)
-    payload: Json[dict[str, Any]]
-    at: str
+# --- the queue message: an EventBridge event (or, for one release, the old stream record) ---------------------
 
 
-class OutboxChange(DynamoDBStreamChangedRecordModel):
-    NewImage: OutboxEvent  # type: ignore[assignment]
+def event_of(body: str) -> Mailed | NoMail:
+    """The typed event a NotifierQueue message carries, or why it makes no mail.
+
+    The message is the bus event (`detail` is the typed event). A message from before the bus, a DynamoDB
+    stream record of an old outbox item that the Pipe sent straight to the queue, is read too, so that what
+    was in flight at deploy time is still mailed (remove after one release). Anything else raises.
+    """
+    message = json.loads(body)
+    if isinstance(message, dict) and "detail-type" in message:
+        event = events.parse(message["detail"])
+        reason = skip_reason(event)
+        return NoMail(event.ticket_id, reason) if reason else event
+    return _from_stream_record(message)
 
 
-class OutboxStreamRecord(BaseModel):
-    eventID: str
-    eventName: Literal["INSERT"]
-    dynamodb: OutboxChange
-
-
-class OutboxQueueRecord(SqsRecordModel):
-    body: Json[OutboxStreamRecord]  # type: ignore[assignment]
-
-
-# --- the batch -----------------------------------------------------------------------------------------------
-
-# an all-failed batch is reported item by item like any other, rather than raised
-processor = BatchProcessor(event_type=EventType.SQS, model=OutboxQueueRecord, raise_on_entire_batch_failure=False)
-
-
-def process_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The notifier's whole job: each record delivered once, failures reported per record."""
-    config, _send_once = _idempotent()
-    config.register_lambda_context(context)  # an INPROGRESS lock expires when this invocation would time out
-    return dict(
-        process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
-    )
-
-
-def handle_record(record: OutboxQueueRecord) -> dict[str, Any]:
-    event = record.body.dynamodb.NewImage
-    metrics.add_metric(name="OutboxEvents", unit=MetricUnit.Count, value=1)  # deliveries, repeats included
-    logger.append_keys(event_id=event.event_id, event_type=event.event_type, ticket_id=event.ticket_id)
-    try:
-        reason = payload_skip_reason(event)
-        if reason:
-            return _skipped(event, reason)  # decided by the event alone: no lock, no reads
-        _config, send_once = _idempotent()
-        result: dict[str, Any] = send_once(event=event)
-        return result
-    finally:
-        logger.remove_keys(["event_id", "event_type", "ticket_id"])
-
-
-def _idempotent() -> tuple[Any, Callable[..., Any]]:
-    """`deliver` wrapped in Powertools Idempotency on the event id; built on first use, not at import, kept
-    until loket.platform.aws.reset."""
-    return aws.once("notify-idempotency", _make_idempotent)
-
-
-def _make_idempotent() -> tuple[Any, Callable[..., Any]]:
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
-
-    settings = config.load(NotifierSettings)  # IDEMPOTENCY_TABLE is required: no mail it cannot de-duplicate
-    idempotency = IdempotencyConfig(
-        event_key_jmespath="event_id",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=settings.notify_idempotency_seconds,
-    )
-    send_once = idempotent_function(
-        deliver,
-        data_keyword_argument="event",
-        persistence_store=DynamoDBPersistenceLayer(
-            table_name=settings.idempotency_table, boto3_client=aws.dynamodb_client()
-        ),
-        config=idempotency,
-        key_prefix=IDEMPOTENCY_KEY_PREFIX,
-    )
-    return idempotency, send_once
-
-
-def idempotency_config() -> Any:
-    """The IdempotencyConfig in use (key: the event id; expiry: NOTIFY_IDEMPOTENCY_SECONDS)."""
-    return _idempotent()[0]
-
-
-# --- what to send --------------------------------------------------------------------------------------------
-
-
-def payload_skip_reason(event: OutboxEvent) -> str | None:
-    """Why an event makes no mail, when the event alone says so (most ticket.updated and entry.added events)."""
-    if event.event_type not in MAILED_EVENTS:
+def skip_reason(event: Any) -> str | None:
+    """Why an event makes no mail, when the event alone says so."""
+    if event.type not in MAILED_EVENTS:
         return "no mail for this event type"
-    if event.event_type == "entry.added" and event.payload.get("kind") != EntryKind.PUBLIC_REPLY.value:
+    if event.type == EventType.MESSAGE_ADDED and event.kind != EntryKind.PUBLIC_REPLY.value:
         return "only public replies are mailed"
-    if event.event_type == "ticket.updated" and not event.payload.get("assignee_changed"):
-        return "the assignee did not change"
-    if event.event_type == "ticket.created" and event.payload.get("automatic"):
+    if event.type == EventType.TICKET_CREATED and event.automatic:
         return "automatic mail is never acknowledged"
     return None
 
 
-def deliver(event: OutboxEvent) -> dict[str, Any]:
+_LEGACY_TYPES = ("ticket.created", "ticket.released", "entry.added", "ticket.updated")
+
+
+def _from_stream_record(record: dict[str, Any]) -> Mailed | NoMail:
+    """The old message: a stream record whose NewImage is an outbox item with an untyped `payload`."""
+    image = record["dynamodb"]["NewImage"]
+    if record.get("eventName") != "INSERT" or image["type"]["S"] != "event":
+        raise ValueError("not an outbox event")
+    ticket_id, event_type, at = image["ticket_id"]["S"], image["event_type"]["S"], image["at"]["S"]
+    payload: dict[str, Any] = json.loads(image["payload"]["S"])
+    if event_type not in _LEGACY_TYPES:
+        return NoMail(ticket_id, "no mail for this event type")
+    if event_type == "entry.added" and payload.get("kind") != EntryKind.PUBLIC_REPLY.value:
+        return NoMail(ticket_id, "only public replies are mailed")
+    if event_type == "ticket.updated" and not payload.get("assignee_changed"):
+        return NoMail(ticket_id, "the assignee did not change")
+    if event_type == "ticket.created" and payload.get("automatic"):
+        return NoMail(ticket_id, "automatic mail is never acknowledged")
+    try:
+        ticket = repo.get_ticket(ticket_id)
+    except TicketNotFound:
+        return NoMail(ticket_id, "the ticket no longer exists")
+    common: dict[str, Any] = {
+        "event_id": image["event_id"]["S"],
+        "ticket_id": ticket_id,
+        "ticket_number": int(ticket.number),
+        "ticket_version": int(ticket.version),
+        "actor": {"kind": SYSTEM.kind, "id": SYSTEM.id},
+        "at": at,
+    }
+    if event_type == "ticket.created":
+        first = payload.get("entry_id") or ""
+        return TicketCreated(
+            **common, channel=str(payload.get("channel") or ticket.channel), automatic=False, entry_id=first,
+            status=ticket.status,
+        )  # fmt: skip
+    if event_type == "ticket.released":
+        return TicketReleased(**common)
+    if event_type == "entry.added":
+        return MessageAdded(
+            **common,
+            entry_id=str(payload.get("entry_id")),
+            kind="public_reply",
+            automatic=bool(payload.get("automatic")),
+        )
+    # ticket.updated with the assignee changed: the old event named the field, the audit item has the values
+    change = next((a for a in reversed(repo.list_audit(ticket_id)) if a.field == "assignee" and a.at == at), None)
+    if change is not None:
+        common["actor"] = {"kind": change.actor_kind, "id": change.actor_id, "email": change.actor_email or None}
+    return TicketAssigned(
+        **common,
+        old_assignee=change.old if change else None,
+        assignee=(change.new if change else ticket.assignee) or None,
+    )
+
+
+# --- one event ----------------------------------------------------------------------------------------------
+
+
+def no_mail(found: NoMail) -> dict[str, Any]:
+    """The result of a message that makes no mail (logged and counted)."""
+    logger.info("no mail", extra={"reason": found.reason})
+    metrics.add_metric(name="MailSkipped", unit=MetricUnit.Count, value=1)
+    return {"sent": False, "ticket_id": found.ticket_id, "reason": found.reason}
+
+
+def deliver(event: Mailed) -> dict[str, Any]:
     """Send the one mail `event` calls for, if any. Returns what happened (stored as the idempotent result)."""
     from loket.core.data.models import bind_data
 
@@ -215,15 +213,15 @@ def deliver(event: OutboxEvent) -> dict[str, Any]:
         ticket = repo.get_ticket(event.ticket_id)
     except TicketNotFound:
         return _skipped(event, "the ticket no longer exists")
-    planner = {
-        "ticket.created": _acknowledgement,
-        "ticket.released": _acknowledgement_on_release,
-        "entry.added": _public_reply,
-        "ticket.updated": _assignment_notice,
-    }.get(event.event_type)
-    if planner is None:
-        return _skipped(event, "no mail for this event type")
-    planned = planner(event, ticket, settings)
+    planned: Planned
+    if isinstance(event, TicketCreated):
+        planned = _acknowledgement(event, ticket, settings)
+    elif isinstance(event, TicketReleased):
+        planned = _acknowledgement_on_release(event, ticket, settings)
+    elif isinstance(event, MessageAdded):
+        planned = _public_reply(event, ticket, settings)
+    else:
+        planned = _assignment_notice(event, ticket, settings)
     if isinstance(planned, str):
         return _skipped(event, planned)
     out, entry = planned
@@ -239,10 +237,8 @@ def deliver(event: OutboxEvent) -> dict[str, Any]:
     return {"sent": True, "ticket_id": event.ticket_id, "message_id": out.message_id, "ses_message_id": ses_id}
 
 
-def _skipped(event: OutboxEvent, reason: str) -> dict[str, Any]:
-    logger.info("no mail", extra={"reason": reason})
-    metrics.add_metric(name="MailSkipped", unit=MetricUnit.Count, value=1)
-    return {"sent": False, "ticket_id": event.ticket_id, "reason": reason}
+def _skipped(event: Mailed, reason: str) -> dict[str, Any]:
+    return no_mail(NoMail(event.ticket_id, reason))
 
 
 UNSENDABLE = "{whose} address has a non-ASCII local part: SES sends to 7-bit ASCII addresses only (no SMTPUTF8)"
@@ -306,7 +302,7 @@ def _domain(address: str) -> str:
 
 
 def _customer_mail(
-    event: OutboxEvent,
+    event: Mailed,
     ticket: TicketItem,
     settings: NotifierSettings,
     template: str,
@@ -340,14 +336,14 @@ def _customer_mail(
     )
 
 
-def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings) -> Planned:
+def _acknowledgement(event: TicketCreated, ticket: TicketItem, settings: NotifierSettings) -> Planned:
     entries = repo.list_entries(ticket.ticket_id)
-    first = next((e for e in entries if e.entry_id == event.payload.get("entry_id")), entries[0] if entries else None)
+    first = next((e for e in entries if e.entry_id == event.entry_id), entries[0] if entries else None)
     # held at creation (even if released since): the `ticket.released` event acknowledges it, once
     held = ticket.status == Status.QUARANTINED.value or "quarantine" in _extra(ticket)
     reason = acknowledgement_skip_reason(
-        str(event.payload.get("channel") or ticket.channel),
-        bool(event.payload.get("automatic")),
+        event.channel or ticket.channel,
+        event.automatic,
         Status.QUARANTINED.value if held else ticket.status,
         first.kind if first else None,
     )
@@ -355,7 +351,7 @@ def _acknowledgement(event: OutboxEvent, ticket: TicketItem, settings: NotifierS
 
 
 def _acknowledgement_mail(
-    event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings, first: EntryItem | None
+    event: Mailed, ticket: TicketItem, settings: NotifierSettings, first: EntryItem | None
 ) -> Planned:
     to, _cc = customer_recipients(ticket, settings, with_cc=False)
     if not to:
@@ -392,7 +388,7 @@ def status_page_url(ticket: TicketItem, settings: NotifierSettings, lang: str) -
     return f"{settings.public_base_url}/status/{quote(format_number(int(ticket.number)))}?{query}"
 
 
-def _acknowledgement_on_release(event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings) -> Planned:
+def _acknowledgement_on_release(event: TicketReleased, ticket: TicketItem, settings: NotifierSettings) -> Planned:
     """A quarantined ticket an agent let in gets the acknowledgement it was held back from.
 
     Whether the held mail was automatic is in the `ticket.created` event, kept for a week: after that,
@@ -412,11 +408,11 @@ def _acknowledgement_on_release(event: OutboxEvent, ticket: TicketItem, settings
     return reason or _acknowledgement_mail(event, ticket, settings, first)
 
 
-def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings) -> Planned:
-    if event.payload.get("kind") != EntryKind.PUBLIC_REPLY.value:
+def _public_reply(event: MessageAdded, ticket: TicketItem, settings: NotifierSettings) -> Planned:
+    if event.kind != EntryKind.PUBLIC_REPLY.value:
         return "only public replies are mailed"
     entries = repo.list_entries(ticket.ticket_id)
-    position = next((i for i, e in enumerate(entries) if e.entry_id == event.payload.get("entry_id")), None)
+    position = next((i for i, e in enumerate(entries) if e.entry_id == event.entry_id), None)
     if position is None:
         return "the reply entry no longer exists"
     entry = entries[position]
@@ -433,7 +429,7 @@ def _public_reply(event: OutboxEvent, ticket: TicketItem, settings: NotifierSett
         "author": f"{author}\n" if author else "",
     }
     html = _reply_html(entry)
-    auto = outbound.AUTO_GENERATED if event.payload.get("automatic") else None
+    auto = outbound.AUTO_GENERATED if event.automatic else None
     thread = [e.message_id for e in entries[:position]]
     out = _customer_mail(event, ticket, settings, "reply", values, to, cc, thread, sender_name, auto, html)
     out.files = _files_of(entry)
@@ -461,16 +457,11 @@ def _reply_html(entry: EntryItem) -> str | None:
     return nh3.clean(entry.body_html)
 
 
-def _assignment_notice(event: OutboxEvent, ticket: TicketItem, settings: NotifierSettings) -> Planned:
-    if not event.payload.get("assignee_changed"):
-        return "the assignee did not change"
-    change = next(
-        (a for a in reversed(repo.list_audit(ticket.ticket_id)) if a.field == "assignee" and a.at == event.at), None
-    )
-    assignee = (change.new if change else ticket.assignee) or None
+def _assignment_notice(event: TicketAssigned, ticket: TicketItem, settings: NotifierSettings) -> Planned:
+    assignee = event.assignee
     if not assignee:
         return "the ticket was unassigned"
-    if change is not None and change.actor_id == assignee:
+    if event.actor.id == assignee:
         return "the agent assigned the ticket to themself"
     if ticket.assignee != assignee:
         return "the ticket was reassigned since"

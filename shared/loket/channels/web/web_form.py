@@ -206,13 +206,15 @@ def reply(
     actor = Actor(kind="customer", id=ticket.requester_email, email=ticket.requester_email)
     result = tickets.add_entry(
         ticket,
-        EntryKind.CUSTOMER_MESSAGE,
-        actor,
-        message,
-        attachments=attachments,
-        channel=Channel.WEB,
-        author_name=ticket.requester_name,
-        extra={"web": {"via": "status_page", "source_ip": source_ip}},
+        tickets.NewEntry(
+            EntryKind.CUSTOMER_MESSAGE,
+            actor,
+            message,
+            attachments=attachments,
+            channel=Channel.WEB,
+            author_name=ticket.requester_name,
+            extra={"web": {"via": "status_page", "source_ip": source_ip}},
+        ),
     )
     return Replied(result.ticket, status_token(result.ticket), follow_up=result.follow_up)
 

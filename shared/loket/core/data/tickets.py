@@ -7,8 +7,7 @@ import binascii
 import json
 import random
 import time
-import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,18 +75,18 @@ def lookup_item(pk: str, ticket_id: str, created_at: str) -> LookupItem:
 OUTBOX_TTL_SECONDS = 7 * 24 * 3600
 
 
-def outbox_item(ticket_id: str, event_type: str, payload: dict[str, Any], at: str) -> OutboxItem:
-    """An event for the stream to deliver; the id is stable so consumers can de-duplicate on it."""
-    event_id = uuid.uuid4().hex
+def outbox_item(event: Any) -> OutboxItem:
+    """The outbox item of a typed event (`loket.core.events`), for the stream to deliver: `payload` is the whole
+    event as JSON (the Pipe makes it the bus event's `detail`); `event_id` is stable so consumers de-duplicate."""
     return OutboxItem(
-        keys.ticket_pk(ticket_id),
-        f"EVENT#{at}#{event_id}",
+        keys.ticket_pk(event.ticket_id),
+        f"EVENT#{event.at}#{event.event_id}",
         item_type="event",
-        ticket_id=ticket_id,
-        event_id=event_id,
-        event_type=event_type,
-        payload={"ticket_id": ticket_id, **payload},
-        at=at,
+        ticket_id=event.ticket_id,
+        event_id=event.event_id,
+        event_type=str(event.type),
+        payload=event.model_dump(mode="json"),
+        at=event.at,
         expires_at=int(time.time()) + OUTBOX_TTL_SECONDS,
     )
 
@@ -352,7 +351,7 @@ def create_ticket(
     client_key: str | None = None,
     message_ids: Iterable[str] = (),
     events: Iterable[AuditEvent] = (),
-    outbox: Iterable[OutboxItem] = (),
+    outbox: Iterable[OutboxItem] | Callable[[TicketItem], Iterable[OutboxItem]] = (),
 ) -> tuple[TicketItem, bool]:
     """Create a ticket with its number, first entries and lookups in one transaction.
 
@@ -360,10 +359,12 @@ def create_ticket(
     Numbers are gapless: the counter moves in the same transaction, conditioned on its old value,
     so a failed or repeated attempt never burns a number.
     Raises DuplicateLookup when a Message-ID is already recorded (the same mail seen twice).
+    `outbox` may be a function of the numbered ticket (events carry the ticket's number), called per attempt.
     """
     lookups = [keys.message_id_pk(m) for m in message_ids]
     client_pk = keys.client_key_pk(client_key) if client_key else None
-    events, outbox = list(events), list(outbox)
+    events = list(events)
+    fixed = None if callable(outbox) else list(outbox)
     for _attempt in range(_MAX_CREATE_ATTEMPTS):
         if client_pk and (existing := find_lookup(client_pk)):
             return get_ticket(existing), False
@@ -382,7 +383,7 @@ def create_ticket(
             *entries,
             *[tag_item(tag, ticket) for tag in ticket.tags],
             *audit_items(ticket.ticket_id, events, ticket.created_at),
-            *outbox,
+            *(fixed if fixed is not None else outbox(ticket)),  # type: ignore[operator]
         ]
         try:
             with TransactWrite(connection=_connection()) as tx:
