@@ -24,7 +24,10 @@ from typing import Any
 from loket.core.domain.errors import InvalidRequest, InvalidTransition
 
 NUMBER_PREFIX = "LKT"
-_NUMBER_RE = re.compile(rf"^{NUMBER_PREFIX}-(\d{{1,12}})$", re.IGNORECASE)
+# a ticket number as people write it (`LKT-1042`), the digits as group 1; for patterns that embed one (match it
+# with re.IGNORECASE, like parse_number)
+NUMBER_PATTERN = rf"{NUMBER_PREFIX}-(\d{{1,12}})"
+_NUMBER_RE = re.compile(rf"^{NUMBER_PATTERN}$", re.IGNORECASE)
 
 
 class Status(StrEnum):
