@@ -135,6 +135,7 @@ def test_html_alternative_keeps_the_text_part_and_the_language() -> None:
         ("fr", "en", "en"),
         (None, "id", "id"),
         ("", "xx", "id"),
+        ("in", "en", "id"),  # the old code for Indonesian, as the web pages read it
     ],
 )
 def test_language_falls_back_to_the_default(preferred: str | None, default: str, expected: str) -> None:
