@@ -44,8 +44,12 @@ def test_the_code_keeps_every_contract() -> None:
         ("channels/email/notify.py", "import loket.channels.web.render", "never imports another"),
     ],
 )
-def test_a_planted_forbidden_import_breaks_its_contract(tmp_path: Path, module: str, planted: str, contract: str) -> None:
-    shutil.copytree(ROOT / "shared" / "loket", tmp_path / "shared" / "loket", ignore=shutil.ignore_patterns("__pycache__"))
+def test_a_planted_forbidden_import_breaks_its_contract(
+    tmp_path: Path, module: str, planted: str, contract: str
+) -> None:
+    shutil.copytree(
+        ROOT / "shared" / "loket", tmp_path / "shared" / "loket", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     target = tmp_path / "shared" / "loket" / module
     target.write_text(target.read_text() + f"\n{planted}  # planted by the test\n")

@@ -9,6 +9,7 @@ import pytest
 
 from loket.channels.email import outbound, templates
 from loket.channels.email.outbound import Mailbox, Outgoing
+from loket.core.domain.language import LANGUAGES, pick
 
 WHEN = datetime(2025, 12, 25, 9, 30, tzinfo=UTC)
 
@@ -139,14 +140,14 @@ def test_html_alternative_keeps_the_text_part_and_the_language() -> None:
     ],
 )
 def test_language_falls_back_to_the_default(preferred: str | None, default: str, expected: str) -> None:
-    assert templates.language(preferred, default) == expected
+    assert pick(preferred, default) == expected
 
 
 def test_every_template_exists_in_every_language_with_the_ticket_number() -> None:
     values = {"number": "LKT-7", "subject": "S", "greeting": "Hi", "team": "T", "body": "B", "author": ""}
     values |= {"requester": "R", "priority": "normal", "status": "open", "group": "support", "status_link": ""}
     for name in templates.TEMPLATES:
-        for lang in templates.LANGUAGES:
+        for lang in LANGUAGES:
             rendered = templates.render(name, lang, values)
             assert rendered.subject
             assert "LKT-7" in rendered.text

@@ -83,6 +83,7 @@ from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain import clock
 from loket.core.domain.errors import TicketNotFound
+from loket.core.domain.language import pick
 from loket.core.domain.ticket import Channel, EntryKind, Status, format_number
 from loket.platform import signing
 from loket.platform.config import Settings, get_settings
@@ -302,7 +303,7 @@ def _extra(ticket: TicketItem) -> dict[str, Any]:
 
 
 def _language(ticket: TicketItem, settings: Settings) -> str:
-    return templates.language(_extra(ticket).get("lang"), settings.default_language)
+    return pick(_extra(ticket).get("lang"), settings.default_language)
 
 
 def _domain(address: str) -> str:
@@ -484,7 +485,7 @@ def _assignment_notice(event: OutboxEvent, ticket: TicketItem, settings: Setting
         reason = _no_address_reason(listed, "the assignee's", "the assignee has no address in AGENT_DIRECTORY")
         logger.warning("no address to send the assignment notice to", extra={"assignee": assignee, "reason": reason})
         return reason
-    lang = templates.language(None, settings.default_language)
+    lang = pick(None, settings.default_language)
     rendered = templates.render(
         "assignment",
         lang,
