@@ -29,6 +29,7 @@ from loket.core import tickets as service
 from loket.core.data import keys, limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import TicketItem
+from loket.core.domain.addresses import is_own_address
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind, normalize_email
 from loket.platform.attachments import PREFIXES
@@ -309,7 +310,7 @@ def _bounded_bodies(mail: ParsedMail) -> tuple[str, str | None, dict[str, Any]]:
 def _ticket_cc(mail: ParsedMail, sender: str, own: list[str]) -> list[str]:
     found: dict[str, None] = {}
     for address in [*mail.to, *mail.cc]:
-        if address != sender and not loops.is_own_address(address, own):
+        if address != sender and not is_own_address(address, own):
             found[address] = None
     return list(found)[:MAX_CC]
 

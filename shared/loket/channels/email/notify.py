@@ -82,6 +82,7 @@ from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain import clock
+from loket.core.domain.addresses import is_own_address
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.language import pick
 from loket.core.domain.ticket import Channel, EntryKind, Status, format_number
@@ -286,7 +287,7 @@ def customer_recipients(
             logger.warning("recipient left out", extra={"reason": UNSENDABLE.format(whose="the recipient's")})
         if clean is None or clean.lower() in seen:
             return None
-        if outbound.is_own_address(clean, settings.support_address, settings.sender_address):
+        if is_own_address(clean, (settings.support_address, settings.sender_address)):
             return None
         seen.add(clean.lower())
         return outbound.Mailbox(clean, name)
