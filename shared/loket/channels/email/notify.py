@@ -69,7 +69,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Literal
-from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -78,6 +77,7 @@ from pydantic import BaseModel, ConfigDict, Field, Json
 
 from loket.channels.email import mail_log, outbound, templates
 from loket.channels.email.address import reply_address
+from loket.core import status_links
 from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem
@@ -86,7 +86,6 @@ from loket.core.domain.addresses import is_own_address
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.language import pick
 from loket.core.domain.ticket import Channel, EntryKind, Status, format_number
-from loket.platform import signing
 from loket.platform.config import Settings, get_settings
 from loket.platform.observability import logger, metrics
 
@@ -372,7 +371,7 @@ def _acknowledgement_mail(
     values = {
         "subject": outbound.header_text(ticket.subject),
         "greeting": templates.greeting(lang, outbound.header_text(ticket.requester_name, 100)),
-        "status_link": templates.status_link(lang, status_page_url(ticket, settings, lang)),
+        "status_link": templates.status_link(lang, _status_url(ticket, settings, lang)),
     }
     thread = [first.message_id] if first else []
     out = _customer_mail(
@@ -390,12 +389,12 @@ def _acknowledgement_mail(
     return out, None
 
 
-def status_page_url(ticket: TicketItem, settings: Settings, lang: str) -> str | None:
+def _status_url(ticket: TicketItem, settings: Settings, lang: str) -> str | None:
     """The customer's signed status-page link (the web form's `/status/LKT-n?t=...`), when PUBLIC_BASE_URL is set."""
     if not settings.public_base_url:
         return None
-    query = urlencode({"t": signing.sign("status", ticket.ticket_id), "lang": lang})
-    return f"{settings.public_base_url}/status/{quote(format_number(int(ticket.number)))}?{query}"
+    number = int(ticket.number)
+    return status_links.url(settings.public_base_url, number, status_links.token(ticket.ticket_id), lang)
 
 
 def _acknowledgement_on_release(event: OutboxEvent, ticket: TicketItem, settings: Settings) -> Planned:

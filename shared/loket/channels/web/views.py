@@ -14,7 +14,6 @@ import re
 import time
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -22,6 +21,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from loket.channels.web import forms, render
 from loket.channels.web.forms import HONEYPOT_FIELD, TOKEN_FIELD, BadBody, FieldError, FormData, Limits
 from loket.channels.web.i18n import Translator, negotiate
+from loket.core import status_links
 from loket.core.domain.errors import TicketNotFound, VersionConflict
 from loket.core.domain.ticket import format_number
 from loket.platform.config import Settings, get_settings
@@ -324,7 +324,7 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
         )  # fmt: skip
     ticket = result.ticket
     number = format_number(int(ticket.number))
-    status_url = f"{_base_url(event, settings)}/status/{quote(number)}?{urlencode({'t': result.token, 'lang': t.lang})}"
+    status_url = status_links.url(_base_url(event, settings), int(ticket.number), result.token, t.lang)
     body_out = {
         "received": True,
         "ticket": {
@@ -403,7 +403,7 @@ def post_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
     if result.follow_up:
         page = render.follow_up_page(t, int(ticket.number), int(result.ticket.number), result.token)
         return _html(HTTPStatus.OK, page)
-    location = render.status_href(
+    location = status_links.href(
         int(ticket.number), result.token, t.lang, **({} if result.duplicate else {"sent": "1"})
     )
     return _html(HTTPStatus.SEE_OTHER, "", {"Location": location})

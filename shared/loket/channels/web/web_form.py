@@ -1,6 +1,6 @@
 """Customer use cases of the web: open a ticket from the form, see it on its status page, reply there.
 
-The status page is guarded by a token (an HMAC over the ticket id, `loket.platform.signing`); a wrong or
+The status page is guarded by a token (an HMAC over the ticket id, `loket.core.status_links`); a wrong or
 missing token raises TicketNotFound exactly like a ticket that does not exist. The page only ever
 reads customer messages and public replies: internal notes and system entries are not fetched.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loket.channels.web.forms import TicketForm, Upload, count_links
-from loket.core import tickets
+from loket.core import status_links, tickets
 from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.keys import client_key_pk
@@ -22,7 +22,6 @@ from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain.errors import AttachmentNotFound, TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.platform import attachments as storage
-from loket.platform import signing
 from loket.platform.config import get_settings
 
 PUBLIC_KINDS = frozenset({EntryKind.CUSTOMER_MESSAGE.value, EntryKind.PUBLIC_REPLY.value})
@@ -58,7 +57,7 @@ class Submitted:
 
 
 def status_token(ticket: TicketItem) -> str:
-    return signing.sign("status", ticket.ticket_id)
+    return status_links.token(ticket.ticket_id)
 
 
 def _metric(name: str) -> None:
@@ -160,7 +159,7 @@ class StatusView:
 def open_ticket(ref: str, token: str | None) -> TicketItem:
     """The ticket when the token is right for it; TicketNotFound otherwise (indistinguishable)."""
     ticket = tickets.resolve(ref)
-    if not signing.verify("status", ticket.ticket_id, token):
+    if not status_links.verify(ticket.ticket_id, token):
         raise TicketNotFound(ref)
     return ticket
 
