@@ -32,7 +32,8 @@ from loket.core.data.models import TicketItem
 from loket.core.domain.addresses import is_own_address
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind, normalize_email
-from loket.platform.attachments import PREFIXES
+from loket.platform import attachments
+from loket.platform.attachments import PREFIXES, key_name
 from loket.platform.config import get_settings
 from loket.platform.observability import logger, metrics
 
@@ -116,7 +117,7 @@ def receive(notice: SesNotice) -> InboundResult:
     else:
         thread_hint = {}
 
-    prefix = f"{PREFIXES['mail']}{store.safe_key_part(notice.ses_message_id or message_id)}"
+    prefix = f"{PREFIXES['mail']}{key_name(notice.ses_message_id or message_id)}"
     refs, inline, skipped = _store_attachments(mail, prefix, keep=not notice.virus_failed)
     text, html, body_notes = _bounded_bodies(mail)
     stripped = False
@@ -279,8 +280,8 @@ def _store_attachments(
         if why:
             skipped.append({"filename": part.filename, "content_type": part.content_type, "size": size, "reason": why})
             continue
-        key = f"{prefix}/{n:02d}-{store.safe_key_part(part.filename)}"
-        store.put_attachment(settings.attachments_bucket, key, part.data, part.content_type, part.filename)
+        key = f"{prefix}/{n:02d}-{key_name(part.filename)}"
+        attachments.put(key, part.data, part.content_type, filename=part.filename)
         refs.append(AttachmentRef(key=key, filename=part.filename, content_type=part.content_type, size=size))
         if part.inline and part.content_id:
             inline[part.content_id] = key

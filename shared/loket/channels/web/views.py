@@ -24,6 +24,7 @@ from loket.channels.web.i18n import Translator, negotiate
 from loket.core import status_links
 from loket.core.domain.errors import TicketNotFound, VersionConflict
 from loket.core.domain.ticket import format_number
+from loket.platform.attachments import clean_filename
 from loket.platform.config import Settings, get_settings
 from loket.platform.observability import logger
 
@@ -246,7 +247,7 @@ def _decode_attachments(payload: Any) -> tuple[list[forms.Upload], list[dict[str
                 "field": f"attachments.{index}.content_base64", "problem": "is not valid base64", "type": "base64",
             })  # fmt: skip
             continue
-        uploads.append(forms.Upload(forms.clean_line(item.filename)[:150] or "attachment", item.content_type, data))
+        uploads.append(forms.Upload(clean_filename(item.filename), item.content_type, data))
     return uploads, problems
 
 

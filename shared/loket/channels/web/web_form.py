@@ -95,7 +95,7 @@ def _store(prefix: str, uploads: list[Upload]) -> list[AttachmentRef]:
     refs = []
     for index, upload in enumerate(uploads):
         key = f"{prefix}/{index}-{storage.key_name(upload.filename)}"
-        storage.put(key, upload.data, upload.content_type)
+        storage.put(key, upload.data, upload.content_type, filename=upload.filename)
         refs.append(AttachmentRef(key, upload.filename, upload.content_type, upload.size))
     return refs
 
