@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
-from aws_lambda_powertools.metrics import MetricUnit
 
 from loket.channels.agent_api import schemas as s
 from loket.channels.agent_api import uploads
@@ -21,7 +20,7 @@ from loket.core.domain.errors import InvalidRequest, LoketError
 from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
 from loket.core.errors import domain_error_response, error_response, validation_error_response
 from loket.platform.config import get_settings
-from loket.platform.observability import logger, metrics
+from loket.platform.observability import TICKET_CREATED, count, logger
 
 TITLE = "Loket agent API"
 VERSION = "1.0.0"
@@ -199,7 +198,7 @@ def create_ticket(
     client_key = f"api:{actor.id}:{idempotency_key}" if idempotency_key else None
     ticket, created = svc.create_ticket(new, customer, client_key=client_key)
     if created:
-        metrics.add_metric(name="TicketCreated", unit=MetricUnit.Count, value=1)
+        count(TICKET_CREATED, channel=Channel.API.value)
     return _ticket_response(ticket, 201 if created else 200)
 
 

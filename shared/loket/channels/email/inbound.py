@@ -35,7 +35,7 @@ from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind, n
 from loket.platform import attachments
 from loket.platform.attachments import PREFIXES, key_name
 from loket.platform.config import get_settings
-from loket.platform.observability import logger, metrics
+from loket.platform.observability import TICKET_CREATED, count, logger
 
 MAX_TEXT_BYTES = 100_000  # an entry item holds text and HTML; DynamoDB items stop at 400 KB
 MAX_HTML_BYTES = 200_000
@@ -64,12 +64,6 @@ class InboundResult:
     quarantine: str | None = None
 
 
-def _count(name: str) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-
-
 def receive(notice: SesNotice) -> InboundResult:
     """Turn one received mail into ticket data. Idempotent on the mail's Message-ID."""
     settings = get_settings()
@@ -91,7 +85,7 @@ def receive(notice: SesNotice) -> InboundResult:
     message_id = mail.message_id or notice.header_message_id.strip("<> ") or _synthetic_id(notice)
     known = repo.find_lookup(keys.message_id_pk(message_id))
     if known is not None:
-        _count("InboundDuplicate")
+        count("InboundDuplicate")
         logger.info("mail already recorded", extra={**log, "ticket_id": known})
         return InboundResult(DUPLICATE, ticket_id=known)
 
@@ -201,11 +195,14 @@ def receive(notice: SesNotice) -> InboundResult:
             result.quarantine = quarantine[0] if quarantine else None
             result.ticket_id, result.ticket_number = created.ticket_id, int(created.number)
     except repo.DuplicateLookup as exc:  # the same mail, recorded by a concurrent delivery
-        _count("InboundDuplicate")
+        count("InboundDuplicate")
         return InboundResult(DUPLICATE, ticket_id=exc.ticket_id)
-    _count(f"Inbound{result.outcome.title().replace('_', '')}")
+    if result.outcome == CREATED:
+        count(TICKET_CREATED, channel=Channel.EMAIL.value)
+    else:
+        count(f"Inbound{result.outcome.title().replace('_', '')}")
     if automatic:
-        _count("InboundAutomatic")
+        count("InboundAutomatic")
     logger.info("mail recorded", extra={**log, "outcome": result.outcome, "ticket_id": result.ticket_id, "rule": rule,
                                          "gate": reasons})  # fmt: skip
     return result
@@ -338,7 +335,7 @@ def _synthetic_id(notice: SesNotice) -> str:
 
 def _quarantine_unreadable(notice: SesNotice, raw_ref: dict[str, str], reason: str) -> InboundResult:
     """Keep a mail Loket cannot read: a quarantined ticket pointing at the raw original, and a report."""
-    _count("InboundUnreadable")
+    count("InboundUnreadable")
     logger.error("inbound mail could not be read", extra={"ses_message_id": notice.ses_message_id, "reason": reason})
     message_id = notice.header_message_id.strip("<> ") or _synthetic_id(notice)
     if (known := repo.find_lookup(keys.message_id_pk(message_id))) is not None:

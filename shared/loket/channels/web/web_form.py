@@ -23,6 +23,7 @@ from loket.core.domain.errors import AttachmentNotFound, TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.platform import attachments as storage
 from loket.platform.config import get_settings
+from loket.platform.observability import TICKET_CREATED, count
 
 PUBLIC_KINDS = frozenset({EntryKind.CUSTOMER_MESSAGE.value, EntryKind.PUBLIC_REPLY.value})
 SPAM_TAG = "possible-spam"
@@ -60,22 +61,14 @@ def status_token(ticket: TicketItem) -> str:
     return status_links.token(ticket.ticket_id)
 
 
-def _metric(name: str) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    from loket.platform.observability import metrics
-
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-
-
 def record_honeypot(via: str) -> None:
     """A filled honeypot: nothing is stored, the caller answers as if it worked; only a metric counts it."""
-    _metric("WebFormHoneypot")
+    count("WebFormHoneypot")
 
 
 def _limit(scope: str, key: str, limit: int, window: int, now: float) -> None:
     if not limits.hit(scope, key, limit, window, now=now):
-        _metric("WebFormRateLimited")
+        count("WebFormRateLimited")
         raise RateLimited(scope, window - int(now) % window)
 
 
@@ -125,7 +118,7 @@ def submit(sub: Submission, now: float | None = None) -> Submitted:
     }
     if signals:
         extra["spam_signals"] = signals
-        _metric("WebFormSpamSignal")
+        count("WebFormSpamSignal")
     new = tickets.NewTicket(
         subject=form.subject,
         body_text=form.message,
@@ -140,7 +133,7 @@ def submit(sub: Submission, now: float | None = None) -> Submitted:
     actor = Actor(kind="customer", id=form.email, email=form.email)
     ticket, created = tickets.create_ticket(new, actor, client_key=client_key)
     if created:
-        _metric("WebTicketCreated")
+        count(TICKET_CREATED, channel=Channel.WEB.value)
     return Submitted(ticket, created, status_token(ticket), signals if created else [])
 
 
