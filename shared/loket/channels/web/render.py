@@ -1,8 +1,8 @@
 """HTML of the customer pages: `string.Template` and `html.escape`, no template engine to load.
 
-Every value that came from a person goes through `esc` (or `attr`) before it reaches a template;
-templates only hold markup and `$placeholders`. Links are relative, so the pages work under any
-base path (`/form`, `/status/LKT-12`). The pages need no JavaScript.
+Every value that came from a person goes through `esc` before it reaches the markup; templates only hold
+markup and `$placeholders`. Links are relative (status links from `loket.core.status_links.href`), so the
+pages work under any base path (`/form`, `/status/LKT-12`). The pages need no JavaScript.
 """
 
 from __future__ import annotations
