@@ -1,7 +1,7 @@
 """The local development issuer: what Cognito and the HTTP API's JWT authorizer do in AWS.
 
 An RS256 key pair is generated once into the state folder; `make token` and /_local/login hand out ID tokens
-for a development agent and a development admin with the claims a Cognito ID token carries. The gateway
+for a development agent, lead and admin with the claims a Cognito ID token carries. The gateway
 verifies them like the authorizer (signature, issuer, audience, expiry) and passes the claims to the function
 as API Gateway does: every value a string, arrays rendered as "[a b]".
 """
@@ -27,7 +27,7 @@ KEY_FILE = "dev-issuer-key.pem"
 
 @dataclass(frozen=True)
 class DevUser:
-    key: str  # "agent" or "admin"
+    key: str  # "agent", "lead" or "admin"
     email: str
     name: str
     groups: tuple[str, ...]
@@ -39,6 +39,7 @@ class DevUser:
 
 DEV_USERS = (
     DevUser("agent", "agent@example.com", "Dev Agent", ("agent",)),
+    DevUser("lead", "lead@example.com", "Dev Lead", ("lead",)),
     DevUser("admin", "admin@example.com", "Dev Admin", ("admin",)),
 )
 

@@ -1,7 +1,7 @@
 """Developer endpoints under /_local/ (never part of the product's API).
 
 GET  /_local/                     overview: functions, routes, schedules, queues, links
-GET  /_local/login                development tokens (agent, admin); /_local/tokens.json, /_local/jwks.json
+GET  /_local/login                development tokens (agent, lead, admin); /_local/tokens.json, /_local/jwks.json
 GET  /_local/invoke/<function>    sample events from events/<function>/
 POST /_local/invoke/<function>    run it now with ?event=<sample> or the posted JSON event
 POST /_local/schedule/<name>      run a scheduled function now, ?at=2026-12-01T09:00:00+07:00 sets the clock

@@ -47,7 +47,7 @@ export function userOf(token) {
   if (!claims) return null;
   let groups = claims['cognito:groups'] || [];
   if (typeof groups === 'string') groups = groups.replace(/[[\]]/g, '').split(/[\s,]+/);
-  const role = groups.includes('admin') ? 'admin' : groups.includes('agent') ? 'agent' : '';
+  const role = ['admin', 'lead', 'agent'].find((r) => groups.includes(r)) || ''; // strongest first
   return {
     id: claims.sub || '',
     name: claims.name || claims.email || claims['cognito:username'] || claims.sub,

@@ -252,7 +252,7 @@ def test_console_merge_is_refused_for_an_agent_and_done_by_an_admin(local_stack:
     sign_in(page, local_stack, where=f"#/tickets/{source['number']}")
     page.get_by_label("Merge this ticket into").fill(target["number"])
     page.get_by_role("button", name="Merge", exact=True).click()
-    expect(page.locator("#merge-form [role=alert]")).to_contain_text("only an admin may do this")
+    expect(page.locator("#merge-form [role=alert]")).to_contain_text("needs the role admin")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to Loket")).to_be_visible()

@@ -84,6 +84,7 @@ export async function renderSignIn(ctx, view, onSignedIn) {
         'div',
         { class: 'actions' },
         h('button', { type: 'button', class: 'primary', onclick: () => useToken(tokens.agent) }, 'Sign in as development agent'),
+        tokens.lead ? h('button', { type: 'button', onclick: () => useToken(tokens.lead) }, 'Sign in as development lead') : null,
         h('button', { type: 'button', onclick: () => useToken(tokens.admin) }, 'Sign in as development admin'),
       ),
     );

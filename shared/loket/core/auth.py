@@ -1,17 +1,84 @@
-"""Who is calling: the claims the HTTP API's JWT authorizer verified, turned into an Actor.
+"""Who is calling, and the one gate that decides whether they may call a route.
 
-The authorizer has already checked the signature, issuer, audience and expiry; the handler only reads
-the claims and enforces roles. Roles come from Cognito groups (`agent`, `admin`).
+The HTTP API's JWT authorizer has already checked the token's signature, issuer, audience and expiry; the
+function reads the claims and enforces roles. Roles come from Cognito groups and are ordered
+`admin` > `lead` > `agent`: each has the rights of those below.
+
+Every route declares what it needs with `@requires(...)` right under its route decorator:
+
+    @router.get("/v1/agents")
+    @requires(AGENT)
+    def list_agents() -> ...:
+        actor = current_actor(router)
+
+`gate`, installed once on each resolver by `install_gate`, enforces it and denies by default: a route that
+declares nothing answers 403. A route that needs a role and gets a request without claims answers 401 (in
+AWS the authorizer answers that before the function runs; the gate does not rely on it). The gate hands the
+caller to the route as `Actor` in the resolver's context (`current_actor`).
+
+A group scope (a lead of group X) will be one more field of `Requires`, checked in `authorize`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loket.core.domain.errors import Forbidden, Unauthorized
 from loket.core.domain.ticket import Actor
 
-ROLES = ("admin", "agent")  # strongest first
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+    from aws_lambda_powertools.event_handler.router import Router
+
+ROLES = ("admin", "lead", "agent")  # strongest first
+RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}  # agent 1, lead 2, admin 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+_MARK = "__loket_requires__"
+_ACTOR = "actor"
+
+
+@dataclass(frozen=True)
+class Requires:
+    """What a route needs: a role (None: public, anyone may call it)."""
+
+    role: str | None
+
+    def __post_init__(self) -> None:
+        if self.role is not None and self.role not in RANK:
+            raise ValueError(f"unknown role {self.role!r}: one of {', '.join(ROLES)}")
+
+    @property
+    def public(self) -> bool:
+        return self.role is None
+
+
+PUBLIC = Requires(None)
+AGENT = Requires("agent")
+LEAD = Requires("lead")
+ADMIN = Requires("admin")
+
+
+def requires(need: Requires) -> Callable[[F], F]:
+    """Declare what a route needs; put it under the route decorator, so the route registers the marked function."""
+
+    def mark(func: F) -> F:
+        setattr(func, _MARK, need)
+        return func
+
+    return mark
+
+
+def requirement_of(func: Callable[..., Any]) -> Requires | None:
+    need = getattr(func, _MARK, None)
+    return need if isinstance(need, Requires) else None
+
+
+# --- roles ----------------------------------------------------------------------------------------
 
 
 def _groups(raw: Any) -> list[str]:
@@ -28,17 +95,85 @@ def actor_from_claims(claims: dict[str, Any] | None) -> Actor:
     groups = _groups(claims.get("cognito:groups"))
     role = next((r for r in ROLES if r in groups), "")
     if not role:
-        raise Forbidden("the token belongs to no agent or admin group")
+        raise Forbidden(f"the token belongs to none of the groups {', '.join(ROLES)}")
     email = str(claims.get("email") or claims.get("username") or "")
     return Actor(kind="agent", id=str(claims["sub"]), email=email, role=role)
 
 
-def actor_from_event(event: dict[str, Any]) -> Actor:
+def claims_of(event: dict[str, Any]) -> dict[str, Any] | None:
     context = event.get("requestContext") or {}
     claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims")
-    return actor_from_claims(claims)
+    return claims if isinstance(claims, dict) else None
 
 
-def require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise Forbidden("only an admin may do this")
+def has_role(actor: Actor, role: str) -> bool:
+    return actor.kind == "agent" and RANK.get(actor.role, 0) >= RANK[role]
+
+
+def authorize(need: Requires | None, event: dict[str, Any]) -> Actor | None:
+    """The caller if `need` lets them in (None for a public route); raises Unauthorized or Forbidden."""
+    if need is None:
+        raise Forbidden("this route declares no access rule, so nobody may call it")
+    if need.public:
+        return None
+    actor = actor_from_claims(claims_of(event))
+    assert need.role is not None
+    if not has_role(actor, need.role):
+        raise Forbidden(f"this needs the role {need.role} (you are {actor.role})")
+    return actor
+
+
+# --- the gate on a resolver -----------------------------------------------------------------------
+
+
+def route_requirement(app: ApiGatewayResolver) -> Requires | None:
+    """What the route Powertools matched for the current request declares (None: nothing, or no route)."""
+    route = app.context.get("_route")
+    return requirement_of(route.func) if route is not None else None
+
+
+def _matched(app: ApiGatewayResolver) -> bool:
+    """Whether the request matched a registered route (for no match, Powertools runs its not-found handler as a
+    route of its own through the middlewares)."""
+    route = app.context.get("_route")
+    return route is not None and any(route is r for r in (*app._static_routes, *app._dynamic_routes))
+
+
+def gate(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Powertools middleware: the matched route's declaration decides; nothing declared is a 403."""
+    if not _matched(app):  # Powertools' not-found answer: no route of ours runs
+        return next_middleware(app)
+    actor = authorize(route_requirement(app), app.current_event.raw_event)
+    if actor is not None:
+        app.append_context(**{_ACTOR: actor})
+    return next_middleware(app)
+
+
+def denial(app: ApiGatewayResolver) -> Exception | None:
+    """The gate's refusal of the current request, if any: a request the gate refuses gets that answer before
+    any complaint about its body or parameters (Powertools validates requests before the middlewares run)."""
+    if not _matched(app):
+        return None
+    try:
+        authorize(route_requirement(app), app.current_event.raw_event)
+    except (Unauthorized, Forbidden) as exc:
+        return exc
+    return None
+
+
+def install_gate(app: ApiGatewayResolver) -> None:
+    app.use(middlewares=[gate])
+
+
+def current_actor(router: Router | ApiGatewayResolver) -> Actor:
+    """The caller the gate let in (a route that needs a role only)."""
+    actor = router.context.get(_ACTOR)
+    if not isinstance(actor, Actor):
+        raise Forbidden("this route runs without an authenticated caller")
+    return actor
+
+
+def declared_routes(app: ApiGatewayResolver) -> dict[tuple[str, str], Requires | None]:
+    """Every route of a composed resolver, as (METHOD, /path/{param}), with what it declares."""
+    routes = [*app._static_routes, *app._dynamic_routes]
+    return {(route.method.upper(), route.openapi_path): requirement_of(route.func) for route in routes}

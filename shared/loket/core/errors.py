@@ -14,15 +14,67 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from loket.core.domain import errors
 
 STATUS_OF: dict[type[errors.LoketError], HTTPStatus] = {
+    errors.InvalidRequest: HTTPStatus.BAD_REQUEST,
+    errors.Unauthorized: HTTPStatus.UNAUTHORIZED,
+    errors.Forbidden: HTTPStatus.FORBIDDEN,
     errors.TicketNotFound: HTTPStatus.NOT_FOUND,
     errors.AttachmentNotFound: HTTPStatus.NOT_FOUND,
-    errors.VersionConflict: HTTPStatus.PRECONDITION_FAILED,
     errors.InvalidTransition: HTTPStatus.CONFLICT,
-    errors.InvalidRequest: HTTPStatus.BAD_REQUEST,
+    errors.VersionConflict: HTTPStatus.PRECONDITION_FAILED,
     errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-    errors.Forbidden: HTTPStatus.FORBIDDEN,
-    errors.Unauthorized: HTTPStatus.UNAUTHORIZED,
+    errors.PreconditionRequired: HTTPStatus.PRECONDITION_REQUIRED,
+    errors.RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
 }
+"""Every domain error has exactly one status (a unit test walks every LoketError subclass)."""
+
+# DynamoDB refusing work because we send too much: the caller may retry after a moment (botocore has already
+# retried with backoff before this surfaces)
+THROTTLING_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "ThrottlingError",
+})  # fmt: skip
+THROTTLED_RETRY_AFTER = 2  # seconds
+
+
+def status_of(exc: errors.LoketError) -> HTTPStatus:
+    """The one status of a domain error (by its class, or the nearest mapped base class)."""
+    for kind in type(exc).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]  # type: ignore[index]
+    return HTTPStatus.BAD_REQUEST
+
+
+def headers_of(exc: errors.LoketError) -> dict[str, str]:
+    """Headers the status needs: Retry-After on a 429."""
+    if isinstance(exc, errors.RateLimited):
+        return {"Retry-After": str(max(1, exc.retry_after))}
+    return {}
+
+
+def _aws_error_codes(exc: BaseException) -> set[str]:
+    """The AWS error codes an exception carries: botocore's ClientError, pynamodb's wrappers of it, and the
+    reasons of a cancelled transaction."""
+    codes: set[str] = set()
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            codes.add(str((response.get("Error") or {}).get("Code") or ""))
+            codes.update(str(r.get("Code") or "") for r in response.get("CancellationReasons") or [])
+        cause_code = getattr(seen, "cause_response_code", None)
+        if cause_code:
+            codes.add(str(cause_code))
+        reasons = getattr(seen, "cancellation_reasons", None)
+        codes.update(str(getattr(r, "code", "") or "") for r in reasons or [] if r is not None)
+        seen = seen.__cause__ or seen.__context__
+    codes.discard("")
+    return codes
+
+
+def throttled(exc: BaseException) -> errors.RateLimited | None:
+    """DynamoDB throttling as the domain's RateLimited (429 with Retry-After), or None for any other failure."""
+    if _aws_error_codes(exc) & THROTTLING_CODES:
+        return errors.RateLimited("of the ticket store", THROTTLED_RETRY_AFTER)
+    return None
 
 
 def error_response(
@@ -39,9 +91,8 @@ def error_response(
     )
 
 
-def domain_error_response(exc: errors.LoketError) -> Response[str]:
-    status = next((s for kind, s in STATUS_OF.items() if isinstance(exc, kind)), HTTPStatus.BAD_REQUEST)
-    return error_response(status, exc.code, str(exc))
+def domain_error_response(exc: errors.LoketError, headers: dict[str, str] | None = None) -> Response[str]:
+    return error_response(status_of(exc), exc.code, str(exc), headers={**headers_of(exc), **(headers or {})})
 
 
 def validation_error_response(raw_errors: list[dict[str, Any]]) -> Response[str]:

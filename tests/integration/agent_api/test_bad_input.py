@@ -61,10 +61,10 @@ def test_json_that_is_not_an_object_is_422(api: Api) -> None:
     assert reply.status == 422
 
 
-def test_tag_with_bad_characters_is_400(api: Api) -> None:
+def test_tag_with_bad_characters_is_422_like_the_document_says(api: Api) -> None:
     reply = api("create_ticket", body=_create_body(tags=["has space"]))
-    assert reply.status == 400
-    assert "tag" in reply.body["error"]["message"]
+    assert reply.status == 422
+    assert reply.body["error"]["details"][0]["field"] == "body.tags.0"
 
 
 def test_patch_unknown_or_owned_fields_are_422(api: Api) -> None:

@@ -1,60 +1,38 @@
-"""The agent API (/v1): Powertools HTTP API resolver with validation and a served OpenAPI document."""
+"""The agent API's routes (/v1): a Powertools Router, composed into a resolver by `loket.channels.agent_api.api`.
+
+Every route declares who may call it (`@requires`, loket.core.auth); the gate enforces it and hands the route
+the caller (`current_actor(router)`).
+"""
 
 from __future__ import annotations
 
 import base64
-import json
-from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from loket.channels.agent_api import schemas as s
 from loket.channels.agent_api import uploads
 from loket.core import tickets as svc
-from loket.core.auth import actor_from_event, require_admin
+from loket.core.auth import ADMIN, AGENT, PUBLIC, current_actor, requires
 from loket.core.data import tickets as repo
-from loket.core.domain.errors import InvalidRequest, LoketError
+from loket.core.domain.errors import InvalidRequest, PreconditionRequired
 from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
-from loket.core.errors import domain_error_response, error_response, validation_error_response
 from loket.platform.config import get_settings
-from loket.platform.observability import TICKET_CREATED, count, logger
-
-TITLE = "Loket agent API"
-VERSION = "1.0.0"
-DESCRIPTION = (
-    "Agents work tickets here. Every route but /v1/health, /v1/openapi.json and /v1/docs needs a bearer JWT "
-    "from the agent user pool (groups `agent` or `admin`). Errors share one shape: "
-    '`{"error": {"code": ..., "message": ..., "details": [...]}}`. Changes to a ticket need its version in '
-    "`If-Match` (from the `ETag` or `version` of the last read); a stale one answers 412."
-)
-# plain data, validated into Powertools' OpenAPI models only when the document is built: importing those models
-# at cold start costs about 0.3 s
-SECURITY_SCHEMES: dict[str, Any] = {
-    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Cognito ID token of an agent"}
-}
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+from loket.platform.observability import TICKET_CREATED, count
 
 TicketRef = Annotated[str, Path(description="Ticket id or number such as LKT-1042", max_length=64)]
 EntryRef = Annotated[str, Path(description="Entry id, from the conversation", max_length=64)]
 AttachmentIndex = Annotated[int, Path(description="Position in the entry's attachments, from 0", ge=0, le=999)]
 
-app = APIGatewayHttpResolver(enable_validation=True)
+router = APIGatewayHttpRouter()
 
 
-def openapi_json() -> str:
-    return app.get_openapi_json_schema(
-        title=TITLE,
-        version=VERSION,
-        description=DESCRIPTION,
-        security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
-        security=SECURITY,
-    )
-
-
-@app.get("/v1/docs", include_in_schema=False)
+@router.get("/v1/docs", include_in_schema=False)
+@requires(PUBLIC)
 def swagger_ui() -> Response[str]:
     """Swagger UI on this API's document, with the assets Powertools bundles (nothing from a CDN).
 
@@ -69,39 +47,14 @@ def swagger_ui() -> Response[str]:
     assets = pathlib.Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
     js = (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
     css = (assets / "swagger-ui.min.css").read_text(encoding="utf-8")
-    spec = openapi_json().replace("</", "<\\/")  # no "</script>" can end the inline document early
+    from loket.channels.agent_api.api import openapi_json
+
+    assert isinstance(router.api_resolver, ApiGatewayResolver)
+    spec = openapi_json(router.api_resolver).replace("</", "<\\/")  # no "</script>" can end the inline document early
     return Response(200, "text/html", generate_swagger_html(spec, js, css, "", None))
 
 
-# --- errors: one shape, one map ------------------------------------------------------------------
-
-
-@app.exception_handler(LoketError)
-def _domain_error(exc: LoketError) -> Response[str]:
-    return domain_error_response(exc)
-
-
-@app.exception_handler(RequestValidationError)
-def _validation_error(exc: RequestValidationError) -> Response[str]:
-    return validation_error_response(list(exc.errors()))
-
-
-@app.not_found
-def _not_found(_exc: Exception) -> Response[str]:
-    return error_response(HTTPStatus.NOT_FOUND, "route_not_found", "no such route")
-
-
-@app.exception_handler(Exception)
-def _unexpected(exc: Exception) -> Response[str]:
-    logger.exception("unhandled error")
-    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
-
-
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def _actor() -> Actor:
-    return actor_from_event(app.current_event.raw_event)
 
 
 def _etag(version: int) -> str:
@@ -120,7 +73,7 @@ def _ticket_response(ticket: Any, status: int = 200) -> Response[s.TicketOut]:
 
 def _version_from(if_match: str | None) -> int:
     if if_match is None:
-        raise _PreconditionRequired()
+        raise PreconditionRequired("send the ticket's version in If-Match (from its ETag) to change it")
     text = if_match.strip()
     text = text[2:] if text.startswith("W/") else text
     try:
@@ -129,45 +82,41 @@ def _version_from(if_match: str | None) -> int:
         raise InvalidRequest('If-Match must be the ticket\'s version, as in its ETag (for example "3")') from None
 
 
-class _PreconditionRequired(LoketError):
-    code = "precondition_required"
-
-    def __init__(self) -> None:
-        super().__init__("send the ticket's version in If-Match (from its ETag) to change it")
-
-
-@app.exception_handler(_PreconditionRequired)
-def _precondition_required(exc: _PreconditionRequired) -> Response[str]:
-    return error_response(HTTPStatus.PRECONDITION_REQUIRED, exc.code, str(exc))
-
-
 # --- routes ---------------------------------------------------------------------------------------
 
 
-@app.get("/v1/health", summary="Liveness check (no token needed)", tags=["meta"], security=[])
+@router.get("/v1/health", summary="Liveness check (no token needed)", tags=["meta"])
+@requires(PUBLIC)
 def health() -> s.Health:
     return s.Health(status="ok", service="loket")
 
 
-@app.get("/v1/openapi.json", summary="This API's OpenAPI document", tags=["meta"], include_in_schema=False)
+@router.get("/v1/openapi.json", summary="This API's OpenAPI document", tags=["meta"], include_in_schema=False)
+@requires(PUBLIC)
 def openapi_document() -> Response[str]:
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json())
+    from loket.channels.agent_api.api import openapi_json
+
+    assert isinstance(router.api_resolver, ApiGatewayResolver)
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json(router.api_resolver)
+    )
 
 
-@app.get("/v1/agents", summary="The agents Loket knows (id and email), sorted by email", tags=["agents"])
+@router.get("/v1/agents", summary="The agents Loket knows (id and email), sorted by email", tags=["agents"])
+@requires(AGENT)
 def list_agents() -> s.AgentList:
-    _actor()
     directory = get_settings().agent_directory
     agents = sorted(directory.items(), key=lambda item: (item[1].lower(), item[0]))
     return s.AgentList(items=[s.AgentOut(id=agent_id, email=email) for agent_id, email in agents])
 
 
-@app.post(
+@router.post(
     "/v1/tickets",
     summary="Open a ticket on a customer's behalf",
     tags=["tickets"],
     responses={201: {"description": "Created"}, 200: {"description": "Replayed: this Idempotency-Key made it"}},
 )
+@requires(AGENT)
 def create_ticket(
     body: s.TicketCreate,
     idempotency_key: Annotated[
@@ -179,7 +128,7 @@ def create_ticket(
         ),
     ] = None,
 ) -> Response[s.TicketOut]:
-    actor = _actor()
+    actor = current_actor(router)
     new = svc.NewTicket(
         subject=body.subject,
         body_text=body.body,
@@ -202,18 +151,21 @@ def create_ticket(
     return _ticket_response(ticket, 201 if created else 200)
 
 
-@app.get("/v1/tickets", summary="List tickets (queue views) with filters and a cursor", tags=["tickets"])
+@router.get("/v1/tickets", summary="List tickets (queue views) with filters and a cursor", tags=["tickets"])
+@requires(AGENT)
 def list_tickets(
     status: Annotated[Status | None, Query()] = None,
     priority: Annotated[Priority | None, Query()] = None,
     group: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=64, description="An agent id, or `me`")] = None,
     requester: Annotated[str | None, Query(max_length=254)] = None,
-    tag: Annotated[str | None, Query(max_length=50)] = None,
+    tag: Annotated[str | None, Query(max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-:.]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=2048, pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the page before")
+    ] = None,
 ) -> s.TicketPage:
-    actor = _actor()
+    actor = current_actor(router)
     flt = repo.TicketFilter(
         status=status.value if status else None,
         priority=priority.value if priority else None,
@@ -226,23 +178,24 @@ def list_tickets(
     return s.TicketPage(items=[s.TicketOut.of(t) for t in items], next_cursor=next_cursor)
 
 
-@app.get("/v1/tickets/<ticket>", summary="Read one ticket", tags=["tickets"])
+@router.get("/v1/tickets/<ticket>", summary="Read one ticket", tags=["tickets"])
+@requires(AGENT)
 def get_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
-    _actor()
     return _ticket_response(svc.resolve(ticket))
 
 
-@app.patch(
+@router.patch(
     "/v1/tickets/<ticket>",
     summary="Change status, priority, assignee, group, tags, type, fields, CCs",
     tags=["tickets"],
 )
+@requires(AGENT)
 def patch_ticket(
     ticket: TicketRef,
     body: s.TicketPatch,
     if_match: Annotated[str | None, Header(alias="if-match", description="The version from the ETag")] = None,
 ) -> Response[s.TicketOut]:
-    actor = _actor()
+    actor = current_actor(router)
     version = _version_from(if_match)
     changes = body.model_dump(exclude_unset=True)
     if "type" in changes:
@@ -261,24 +214,24 @@ def patch_ticket(
     return _ticket_response(svc.update_ticket(ticket, version, changes, actor))
 
 
-@app.get(
+@router.get(
     "/v1/tickets/<ticket>/conversation",
     summary="The conversation, oldest first (notes included)",
     tags=["conversation"],
 )
+@requires(AGENT)
 def list_conversation(ticket: TicketRef) -> s.EntryList:
-    _actor()
     found = svc.resolve(ticket)
     return s.EntryList(items=[s.EntryOut.of(e) for e in repo.list_entries(found.ticket_id)])
 
 
-@app.get(
+@router.get(
     "/v1/tickets/<ticket>/conversation/<entry>/attachments/<index>",
     summary="A short-lived link that downloads one attachment of an entry",
     tags=["conversation"],
 )
+@requires(AGENT)
 def attachment_link(ticket: TicketRef, entry: EntryRef, index: AttachmentIndex) -> Response[s.AttachmentLink]:
-    _actor()
     found = svc.attachment_download(ticket, entry, index)
     a, url, expires_in = found.attachment, found.url, found.expires_in
     out = s.AttachmentLink(
@@ -298,19 +251,20 @@ def _entry_response(result: svc.EntryResult) -> Response[s.EntryCreated]:
     )
 
 
-@app.post(
+@router.post(
     "/v1/uploads",
     summary="Upload a file to attach to a reply or note: the raw bytes are the request body (at most 4 MB)",
     tags=["conversation"],
 )
+@requires(AGENT)
 def create_upload(
     filename: Annotated[str, Query(min_length=1, max_length=300, description="The file's name as mailed")],
     content_type: Annotated[
-        str, Query(max_length=200, pattern=r"^[\w.+-]+/[\w.+-]+$", description="The file's media type")
+        str, Query(max_length=200, pattern=r"^[A-Za-z0-9_.+-]+/[A-Za-z0-9_.+-]+$", description="The file's media type")
     ] = "application/octet-stream",
 ) -> Response[s.UploadOut]:
-    actor = _actor()
-    event = app.current_event
+    actor = current_actor(router)
+    event = router.current_event
     raw = event.body or ""
     try:
         data = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode("utf-8")
@@ -321,9 +275,12 @@ def create_upload(
     return Response(201, content_types.APPLICATION_JSON, out)
 
 
-@app.post("/v1/tickets/<ticket>/replies", summary="Add a public reply (mailed to the requester)", tags=["conversation"])
+@router.post(
+    "/v1/tickets/<ticket>/replies", summary="Add a public reply (mailed to the requester)", tags=["conversation"]
+)
+@requires(AGENT)
 def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated]:
-    actor = _actor()
+    actor = current_actor(router)
     files = uploads.for_entry(body.attachments, actor)
     result = svc.add_entry(ticket, EntryKind.PUBLIC_REPLY, actor, body.body, attachments=files, channel=Channel.API)
     if body.status is not None and body.status.value != result.ticket.status:
@@ -334,34 +291,32 @@ def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated
     return _entry_response(result)
 
 
-@app.post(
+@router.post(
     "/v1/tickets/<ticket>/notes", summary="Add an internal note (never shown to customers)", tags=["conversation"]
 )
+@requires(AGENT)
 def add_note(ticket: TicketRef, body: s.NoteCreate) -> Response[s.EntryCreated]:
-    actor = _actor()
+    actor = current_actor(router)
     files = uploads.for_entry(body.attachments, actor)
     return _entry_response(svc.add_entry(ticket, EntryKind.INTERNAL_NOTE, actor, body.body, attachments=files))
 
 
-@app.get("/v1/tickets/<ticket>/audit", summary="Every change: who, what, old, new, when", tags=["tickets"])
+@router.get("/v1/tickets/<ticket>/audit", summary="Every change: who, what, old, new, when", tags=["tickets"])
+@requires(AGENT)
 def list_audit(ticket: TicketRef) -> s.AuditList:
-    _actor()
     found = svc.resolve(ticket)
     return s.AuditList(items=[s.AuditOut.of(a) for a in repo.list_audit(found.ticket_id)])
 
 
-@app.post("/v1/tickets/<ticket>/merge", summary="Merge this ticket into another (admins only)", tags=["tickets"])
+@router.post("/v1/tickets/<ticket>/merge", summary="Merge this ticket into another (admins only)", tags=["tickets"])
+@requires(ADMIN)
 def merge_ticket(ticket: TicketRef, body: s.MergeRequest) -> Response[s.TicketOut]:
-    actor = _actor()
-    require_admin(actor)
+    actor = current_actor(router)
     return _ticket_response(svc.merge(ticket, body.into, actor))
 
 
-@app.post("/v1/tickets/<ticket>/release", summary="Release a quarantined ticket into the queue", tags=["tickets"])
+@router.post("/v1/tickets/<ticket>/release", summary="Release a quarantined ticket into the queue", tags=["tickets"])
+@requires(AGENT)
 def release_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
-    actor = _actor()
+    actor = current_actor(router)
     return _ticket_response(svc.release(ticket, actor))
-
-
-def dump_openapi() -> None:
-    print(json.dumps(json.loads(openapi_json()), indent=2, sort_keys=True))

@@ -17,14 +17,15 @@ MAX_BODY = 65_536
 MAX_TAGS = 20
 MAX_CUSTOM_FIELDS = 50
 
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)]
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT, pattern=r"\S")]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Key = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:@\-]+$")
-]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-CustomValue = str | int | float | bool | None
+Key = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+# what loket.core.domain.ticket.normalize_tags keeps (it lower-cases)
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-:.]*$")]
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+CustomValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool | None
+CustomFields = Annotated[dict[FieldName, CustomValue], Field(max_length=MAX_CUSTOM_FIELDS)]
 
 
 class _Input(BaseModel):
@@ -35,7 +36,7 @@ def _check_custom_fields(value: dict[str, Any]) -> dict[str, Any]:
     if len(value) > MAX_CUSTOM_FIELDS:
         raise ValueError(f"at most {MAX_CUSTOM_FIELDS} custom fields")
     for name, item in value.items():
-        if not (1 <= len(name) <= 64) or not name.replace("_", "").isalnum():
+        if not (1 <= len(name) <= 64) or not name.replace("_", "").isascii() or not name.replace("_", "").isalnum():
             raise ValueError(f"custom field name {name!r} must be 1-64 letters, digits or '_'")
         if isinstance(item, str) and len(item) > 1000:
             raise ValueError(f"custom field {name!r} is longer than 1000 characters")
@@ -58,7 +59,7 @@ class TicketCreate(_Input):
     assignee: Key | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     type: Key | None = None
-    custom_fields: dict[str, CustomValue] = Field(default_factory=dict)
+    custom_fields: CustomFields = Field(default_factory=dict)
     cc: list[EmailStr] = Field(default_factory=list, max_length=20)
 
     _custom = field_validator("custom_fields")(_check_custom_fields)
@@ -73,7 +74,7 @@ class TicketPatch(_Input):
     group: Key | None = None
     tags: list[Tag] | None = Field(default=None, max_length=MAX_TAGS)
     type: Key | None = None
-    custom_fields: dict[str, CustomValue] | None = Field(
+    custom_fields: CustomFields | None = Field(
         default=None, description="Merged into the ticket's fields; a null value removes a field."
     )
     cc: list[EmailStr] | None = Field(
@@ -83,11 +84,13 @@ class TicketPatch(_Input):
     _custom = field_validator("custom_fields")(lambda v: v if v is None else _check_custom_fields(v))
 
 
-UploadKey = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+UploadKey = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^agent/")]
+MAX_ENTRY_FILES = 5  # the default of AGENT_ENTRY_MAX_FILES
 Attachments = Annotated[
     list[UploadKey],
     Field(
-        max_length=20, description="Keys from POST /v1/uploads: files of yours to attach (at most 5, 6 MB together)."
+        max_length=MAX_ENTRY_FILES,
+        description="Keys from POST /v1/uploads: files of yours to attach (at most 5, 6 MB together).",
     ),
 ]
 
@@ -111,7 +114,7 @@ class UploadOut(BaseModel):
 
 
 class MergeRequest(_Input):
-    into: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+    into: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"\S")] = Field(
         description="The ticket (id or number such as LKT-1042) this one is merged into."
     )
 

@@ -25,7 +25,7 @@ from loket.channels.web import forms, render
 from loket.channels.web.forms import HONEYPOT_FIELD, TOKEN_FIELD, BadBody, FieldError, FormData, Limits
 from loket.channels.web.i18n import Translator, negotiate
 from loket.core import status_links
-from loket.core.domain.errors import TicketNotFound, VersionConflict
+from loket.core.domain.errors import LoketError, RateLimited, TicketNotFound, VersionConflict
 from loket.core.domain.ticket import format_number
 from loket.platform.attachments import clean_filename
 from loket.platform.config import Settings, get_settings
@@ -215,18 +215,20 @@ def submit_form(event: APIGatewayProxyEventV2) -> Response[str]:
     )
     try:
         result = web_form.submit(submission, now=now)
-    except web_form.RateLimited as exc:
-        return rate_limited(t, exc.retry_after)
+    except RateLimited as exc:
+        return rate_limited(t, exc)
     except _transient() as exc:
         logger.warning("ticket not created, form shown again", exc_info=exc)
         return _form_again(t, HTTPStatus.SERVICE_UNAVAILABLE, values, [FieldError("form", "err_try_again")])
     return _html(HTTPStatus.OK, render.thanks_page(t, int(result.ticket.number), result.token))
 
 
-def rate_limited(t: Translator, retry_after: int) -> Response[str]:
-    minutes = max(1, -(-retry_after // 60))
+def rate_limited(t: Translator, exc: RateLimited) -> Response[str]:
+    from loket.core.errors import headers_of, status_of
+
+    minutes = max(1, -(-exc.retry_after // 60))
     body = render.message_page(t, "rate_title", t("rate_body", minutes=minutes))
-    return _html(HTTPStatus.TOO_MANY_REQUESTS, body, {"Retry-After": str(retry_after)})
+    return _html(status_of(exc), body, headers_of(exc))
 
 
 # --- the JSON twin ------------------------------------------------------------------------------
@@ -361,11 +363,10 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
     )
     try:
         result = web_form.submit(submission)
-    except web_form.RateLimited as exc:
-        return _json_error(
-            HTTPStatus.TOO_MANY_REQUESTS, "rate_limited", f"too many tickets; retry after {exc.retry_after} seconds",
-            headers={**cors, "Retry-After": str(exc.retry_after)},
-        )  # fmt: skip
+    except RateLimited as exc:
+        from loket.core.errors import domain_error_response
+
+        return domain_error_response(exc, headers=cors)
     ticket = result.ticket
     number = format_number(int(ticket.number))
     status_url = status_links.url(_base_url(req, settings), int(ticket.number), result.token, t.lang)
@@ -392,8 +393,26 @@ def _not_found(t: Translator) -> Response[str]:
     return _html(HTTPStatus.NOT_FOUND, render.message_page(t, "not_found_title", t("not_found_body")))
 
 
-def unavailable(event: APIGatewayProxyEventV2) -> Response[str]:
+def error_page(event: APIGatewayProxyEventV2, exc: LoketError) -> Response[str]:
+    """A domain error no view caught, as a page with its status from the one error map."""
+    from loket.core.errors import headers_of, status_of
+
     t = read_request(event, get_settings()).t
+    if isinstance(exc, TicketNotFound):
+        return _not_found(t)
+    if isinstance(exc, RateLimited):
+        return rate_limited(t, exc)
+    status = status_of(exc)
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        return _unavailable(t)
+    return _html(status, render.message_page(t, "unavailable_title", str(exc)), headers_of(exc))
+
+
+def unavailable(event: APIGatewayProxyEventV2) -> Response[str]:
+    return _unavailable(read_request(event, get_settings()).t)
+
+
+def _unavailable(t: Translator) -> Response[str]:
     body = render.message_page(t, "unavailable_title", t("unavailable_body"))
     return _html(HTTPStatus.SERVICE_UNAVAILABLE, body, {"Retry-After": "30"})
 
@@ -443,8 +462,8 @@ def post_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
     assert token is not None
     try:
         result = web_form.reply(ticket, message, uploads, token.nonce, req.source_ip, now=now)
-    except web_form.RateLimited as exc:
-        return rate_limited(t, exc.retry_after)
+    except RateLimited as exc:
+        return rate_limited(t, exc)
     except _transient() as exc:
         logger.warning("reply not added, status page shown again", exc_info=exc)
         return again(t, HTTPStatus.SERVICE_UNAVAILABLE, message, [FieldError("form", "err_try_again")])

@@ -19,7 +19,7 @@ from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.keys import client_key_pk
 from loket.core.data.models import EntryItem, TicketItem
-from loket.core.domain.errors import AttachmentNotFound, TicketNotFound
+from loket.core.domain.errors import AttachmentNotFound, RateLimited, TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.platform import attachments as storage
 from loket.platform.config import get_settings
@@ -27,15 +27,6 @@ from loket.platform.observability import TICKET_CREATED, count
 
 PUBLIC_KINDS = frozenset({EntryKind.CUSTOMER_MESSAGE.value, EntryKind.PUBLIC_REPLY.value})
 SPAM_TAG = "possible-spam"
-
-
-class RateLimited(Exception):
-    """Too many requests from one source IP or one sender in the current window."""
-
-    def __init__(self, scope: str, retry_after: int) -> None:
-        super().__init__(f"rate limit {scope} reached; retry after {retry_after} s")
-        self.scope = scope
-        self.retry_after = retry_after
 
 
 @dataclass

@@ -61,3 +61,20 @@ class AttachmentNotFound(LoketError):
 
 class PayloadTooLarge(LoketError):
     code = "payload_too_large"
+
+
+class PreconditionRequired(LoketError):
+    """A change that must name the version it changes (If-Match) came without one."""
+
+    code = "precondition_required"
+
+
+class RateLimited(LoketError):
+    """Too many requests in the current window (one source IP, one sender), or AWS throttled us."""
+
+    code = "rate_limited"
+
+    def __init__(self, scope: str, retry_after: int) -> None:
+        super().__init__(f"rate limit {scope} reached; retry after {retry_after} s")
+        self.scope = scope
+        self.retry_after = retry_after
