@@ -228,7 +228,7 @@ def create_ticket(
                 EntryKind.SYSTEM,
                 SYSTEM,
                 note_at,
-                f"Follow-up of LKT-{follow_up_of.number}, which is closed.",
+                f"Follow-up of {format_number(int(follow_up_of.number))}, which is closed.",
             )
         )
     audit = [AuditEvent(actor, "created", None, {"channel": new.channel.value, "subject": new.subject}, moment)]
@@ -443,10 +443,16 @@ def merge(source_ref: str, target_ref: str, actor: Actor) -> TicketItem:
     _set(target, target_change, "cc", new_cc)
     source.updated_at = target.updated_at = at
     notes = [
-        _entry(source.ticket_id, EntryKind.SYSTEM, actor, at, f"Merged into LKT-{target.number}."),
-        _entry(target.ticket_id, EntryKind.SYSTEM, actor, at, f"LKT-{source.number} was merged into this ticket."),
+        _entry(source.ticket_id, EntryKind.SYSTEM, actor, at, f"Merged into {format_number(int(target.number))}."),
+        _entry(
+            target.ticket_id,
+            EntryKind.SYSTEM,
+            actor,
+            at,
+            f"{format_number(int(source.number))} was merged into this ticket.",
+        ),
     ]
-    target_change.events.append(AuditEvent(actor, "merged_from", None, f"LKT-{source.number}", moment))
+    target_change.events.append(AuditEvent(actor, "merged_from", None, format_number(int(source.number)), moment))
     target.entry_count = int(target.entry_count or 0) + 1
     source.entry_count = int(source.entry_count or 0) + 1
     outbox = [

@@ -12,23 +12,31 @@ from loket.platform.config import AttachmentSettings
 
 # where each channel keeps its files in the bucket; the functions that sign download links may read them all
 PREFIXES = {"web": "web/", "mail": "inbound/", "agent": "agent/"}
+# One cap for every channel's file names, in characters: the public JSON form already documents it
+# (`filename` maxLength 150), and with room for a prefix it keeps an S3 key far under its 1,024 bytes. Mail
+# names were cut at 200 before; no name is kept longer than a download could show.
 MAX_FILENAME = 150
-_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format (bidi overrides), surrogate, private, unassigned
+_ENDS = re.compile(r"^[\s.]+|[\s.]+$")
 
 
 def clean_filename(name: str) -> str:
-    """A file name as people see it: the last path part, no control characters, bounded."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # old browsers send the whole path
-    name = name.replace("%22", '"').replace("%0A", " ").replace("%0D", " ")
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in _CONTROL).strip()
-    return name[:MAX_FILENAME] or "attachment"
+    """A file name as people see it, whichever channel brought it: the last path part, no control or format
+    characters (a right-to-left override would disguise `.exe` as `.pdf`), no dots or spaces at the ends (no
+    hidden files; Windows drops trailing dots), at most MAX_FILENAME characters; `attachment` when nothing is left.
+    """
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # old browsers and some mailers send the whole path
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _CONTROL)
+    name = _ENDS.sub("", _ENDS.sub("", name)[:MAX_FILENAME])
+    return name or "attachment"
 
 
 def key_name(filename: str) -> str:
-    """A file name fit for an S3 key: ASCII letters, digits, dot, dash, underscore."""
+    """A file name (or any label) fit for a segment of an S3 key: ASCII letters, digits, dot, dash, underscore;
+    letters with accents lose them (`résumé` -> `resume`); at most MAX_FILENAME characters."""
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
     cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)).strip("._")
-    return cleaned[:80] or "attachment"
+    return cleaned[:MAX_FILENAME].rstrip("._") or "attachment"
 
 
 def _bucket() -> str:
@@ -36,11 +44,19 @@ def _bucket() -> str:
 
 
 def put(
-    key: str, data: bytes, content_type: str, metadata: dict[str, str] | None = None, tags: dict[str, str] | None = None
+    key: str,
+    data: bytes,
+    content_type: str,
+    filename: str = "",
+    metadata: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> None:
-    """Store a file; `metadata` values must be ASCII (S3 user metadata), so callers percent-encode names."""
-    from urllib.parse import urlencode
+    """Store a file in the attachments bucket (every channel writes here): encrypted at rest, downloaded as
+    `filename` when one is given. The same key again overwrites the same object, so a retry is harmless.
+    `metadata` values must be ASCII (S3 user metadata), so callers percent-encode names."""
+    from urllib.parse import quote, urlencode
 
+    extra = {"ContentDisposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}"} if filename else {}
     aws.s3().put_object(
         Bucket=_bucket(),
         Key=key,
@@ -48,6 +64,8 @@ def put(
         ContentType=content_type or "application/octet-stream",
         Metadata=metadata or {},
         Tagging=urlencode(tags or {}),
+        ServerSideEncryption="AES256",
+        **extra,
     )
 
 

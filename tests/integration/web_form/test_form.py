@@ -13,6 +13,7 @@ from loket.core.data import tickets as repo
 from loket.core.tickets import resolve
 from loket.platform import signing
 from tests.integration.web_form.conftest import BUCKET, GOOD, PNG, Web, status_parts
+from tests.support.emf import emf_documents
 
 
 def _ticket_count() -> int:
@@ -96,10 +97,13 @@ def test_form_post_valid_creates_web_ticket_with_confirmation_and_status_link(we
     assert (attachment.filename, attachment.content_type, attachment.size) == ("layar.png", "image/png", len(PNG))
     stored = boto3.client("s3").get_object(Bucket=BUCKET, Key=attachment.key)
     assert stored["Body"].read() == PNG
+    assert stored["ContentDisposition"] == "attachment; filename*=UTF-8''layar.png"
+    assert stored["ServerSideEncryption"] == "AES256"
 
 
-def test_form_post_same_token_twice_makes_one_ticket(web: Web) -> None:
+def test_form_post_same_token_twice_makes_one_ticket(web: Web, capsys: pytest.CaptureFixture[str]) -> None:
     token = web.get_form().form_token()
+    capsys.readouterr()
 
     first = web.post_form(token=token)
     second = web.post_form(token=token)
@@ -107,6 +111,8 @@ def test_form_post_same_token_twice_makes_one_ticket(web: Web) -> None:
     assert first.status == second.status == 200
     assert "LKT-1" in first.text and "LKT-1" in second.text
     assert _ticket_count() == 1
+    created = [m for m in emf_documents(capsys.readouterr().out) if "TicketCreated" in m]
+    assert [m["channel"] for m in created] == ["web"]
 
 
 def test_form_post_same_token_with_other_email_makes_its_own_ticket(web: Web) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loket.channels.email import threads
 from loket.channels.email.parse import ParsedMail
 
@@ -32,3 +34,13 @@ def test_subject_number_finds_bracketed_token_only() -> None:
     assert threads.subject_number("RE: AW: [ lkt-7 ] x") == 7
     assert threads.subject_number("About LKT-1042 without brackets") is None
     assert threads.subject_number("") is None
+
+
+@pytest.mark.parametrize("number", [1, 1042, 999_999_999_999])
+def test_every_reader_of_a_ticket_number_reads_what_format_number_writes(number: int) -> None:
+    from loket.channels.email import address, outbound
+    from loket.core.domain.ticket import format_number, parse_number
+
+    assert parse_number(format_number(number)) == number
+    assert threads.subject_number(outbound.ticket_subject(number, "Printer")) == number
+    assert address.ticket_number_from(address.reply_address("help@example.com", number), "help@example.com") == number

@@ -55,3 +55,12 @@ def test_translator_size_readable_units(size: int, text: str) -> None:
 
 def test_translator_unknown_language_uses_indonesian() -> None:
     assert Translator("fr").lang == "id"
+
+
+def test_every_language_loket_picks_has_page_strings_and_mail_templates() -> None:
+    from loket.channels.email import templates
+    from loket.core.domain.language import LANGUAGES
+
+    assert set(STRINGS) == set(LANGUAGES)
+    assert all(set(by_lang) == set(LANGUAGES) for by_lang in templates.TEMPLATES.values())
+    assert set(templates.GREETINGS) == set(templates.STATUS_LINKS) == set(LANGUAGES)

@@ -13,7 +13,6 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from aws_lambda_powertools.metrics import MetricUnit
 
 from loket.channels.agent_api import schemas as s
 from loket.channels.agent_api import uploads
@@ -24,7 +23,7 @@ from loket.core.data import tickets as repo
 from loket.core.domain.errors import InvalidRequest, PreconditionRequired
 from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
 from loket.platform import config
-from loket.platform.observability import metrics
+from loket.platform.observability import TICKET_CREATED, count
 
 TicketRef = Annotated[str, Path(description="Ticket id or number such as LKT-1042", max_length=64)]
 EntryRef = Annotated[str, Path(description="Entry id, from the conversation", max_length=64)]
@@ -149,7 +148,7 @@ def create_ticket(
     client_key = f"api:{actor.id}:{idempotency_key}" if idempotency_key else None
     ticket, created = svc.create_ticket(new, customer, client_key=client_key)
     if created:
-        metrics.add_metric(name="TicketCreated", unit=MetricUnit.Count, value=1)
+        count(TICKET_CREATED, channel=Channel.API.value)
     return _ticket_response(ticket, 201 if created else 200)
 
 

@@ -46,7 +46,7 @@ def upload(data: bytes, filename: str, content_type: str, actor: Actor) -> Attac
     kind = content_type.strip().lower() or "application/octet-stream"
     key = f"{storage.PREFIXES['agent']}{uuid.uuid4().hex}/{storage.key_name(name)}"
     metadata = {_BY: quote(actor.id, safe=""), _NAME: quote(name, safe="")}
-    storage.put(key, data, kind, metadata=metadata, tags={STATE_TAG: PENDING})
+    storage.put(key, data, kind, filename=name, metadata=metadata, tags={STATE_TAG: PENDING})
     return AttachmentRef(key=key, filename=name, content_type=kind, size=len(data))
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from email.utils import parseaddr
 
-from loket.core.domain.ticket import format_number
+from loket.core.domain.ticket import NUMBER_PATTERN, format_number
 from loket.platform import signing
 
-_TAG = re.compile(r"^LKT-(\d{1,12})\.([a-z2-7]{8,32})$", re.IGNORECASE)
+_TAG = re.compile(rf"^{NUMBER_PATTERN}\.([a-z2-7]{{8,32}})$", re.IGNORECASE)
 
 
 def reply_address(support_address: str, number: int) -> str:

@@ -30,12 +30,13 @@ from loket.core import tickets as service
 from loket.core.data import keys, limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import TicketItem
+from loket.core.domain.addresses import is_own_address
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind, normalize_email
-from loket.platform import config
-from loket.platform.attachments import PREFIXES
+from loket.platform import attachments, config
+from loket.platform.attachments import PREFIXES, key_name
 from loket.platform.config import AttachmentSettings
-from loket.platform.observability import logger, metrics
+from loket.platform.observability import TICKET_CREATED, count, logger
 
 MAX_TEXT_BYTES = 100_000  # an entry item holds text and HTML; DynamoDB items stop at 400 KB
 MAX_HTML_BYTES = 200_000
@@ -64,12 +65,6 @@ class InboundResult:
     quarantine: str | None = None
 
 
-def _count(name: str) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-
-
 def receive(notice: SesNotice) -> InboundResult:
     """Turn one received mail into ticket data. Idempotent on the mail's Message-ID."""
     settings = config.load(InboundSettings)
@@ -91,7 +86,7 @@ def receive(notice: SesNotice) -> InboundResult:
     message_id = mail.message_id or notice.header_message_id.strip("<> ") or _synthetic_id(notice)
     known = repo.find_lookup(keys.message_id_pk(message_id))
     if known is not None:
-        _count("InboundDuplicate")
+        count("InboundDuplicate")
         logger.info("mail already recorded", extra={**log, "ticket_id": known})
         return InboundResult(DUPLICATE, ticket_id=known)
 
@@ -117,7 +112,7 @@ def receive(notice: SesNotice) -> InboundResult:
     else:
         thread_hint = {}
 
-    prefix = f"{PREFIXES['mail']}{store.safe_key_part(notice.ses_message_id or message_id)}"
+    prefix = f"{PREFIXES['mail']}{key_name(notice.ses_message_id or message_id)}"
     refs, inline, skipped = _store_attachments(mail, prefix, keep=not notice.virus_failed)
     text, html, body_notes = _bounded_bodies(mail)
     stripped = False
@@ -203,11 +198,14 @@ def receive(notice: SesNotice) -> InboundResult:
             result.quarantine = quarantine[0] if quarantine else None
             result.ticket_id, result.ticket_number = created.ticket_id, int(created.number)
     except repo.DuplicateLookup as exc:  # the same mail, recorded by a concurrent delivery
-        _count("InboundDuplicate")
+        count("InboundDuplicate")
         return InboundResult(DUPLICATE, ticket_id=exc.ticket_id)
-    _count(f"Inbound{result.outcome.title().replace('_', '')}")
+    if result.outcome == CREATED:
+        count(TICKET_CREATED, channel=Channel.EMAIL.value)
+    else:
+        count(f"Inbound{result.outcome.title().replace('_', '')}")
     if automatic:
-        _count("InboundAutomatic")
+        count("InboundAutomatic")
     logger.info("mail recorded", extra={**log, "outcome": result.outcome, "ticket_id": result.ticket_id, "rule": rule,
                                          "gate": reasons})  # fmt: skip
     return result
@@ -282,10 +280,8 @@ def _store_attachments(
         if why:
             skipped.append({"filename": part.filename, "content_type": part.content_type, "size": size, "reason": why})
             continue
-        key = f"{prefix}/{n:02d}-{store.safe_key_part(part.filename)}"
-        store.put_attachment(
-            config.load(AttachmentSettings).attachments_bucket, key, part.data, part.content_type, part.filename
-        )
+        key = f"{prefix}/{n:02d}-{key_name(part.filename)}"
+        attachments.put(key, part.data, part.content_type, filename=part.filename)
         refs.append(AttachmentRef(key=key, filename=part.filename, content_type=part.content_type, size=size))
         if part.inline and part.content_id:
             inline[part.content_id] = key
@@ -315,7 +311,7 @@ def _bounded_bodies(mail: ParsedMail) -> tuple[str, str | None, dict[str, Any]]:
 def _ticket_cc(mail: ParsedMail, sender: str, own: list[str]) -> list[str]:
     found: dict[str, None] = {}
     for address in [*mail.to, *mail.cc]:
-        if address != sender and not loops.is_own_address(address, own):
+        if address != sender and not is_own_address(address, own):
             found[address] = None
     return list(found)[:MAX_CC]
 
@@ -342,7 +338,7 @@ def _synthetic_id(notice: SesNotice) -> str:
 
 def _quarantine_unreadable(notice: SesNotice, raw_ref: dict[str, str], reason: str) -> InboundResult:
     """Keep a mail Loket cannot read: a quarantined ticket pointing at the raw original, and a report."""
-    _count("InboundUnreadable")
+    count("InboundUnreadable")
     logger.error("inbound mail could not be read", extra={"ses_message_id": notice.ses_message_id, "reason": reason})
     message_id = notice.header_message_id.strip("<> ") or _synthetic_id(notice)
     if (known := repo.find_lookup(keys.message_id_pk(message_id))) is not None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from loket.channels.email.parse import ParsedMail
+from loket.core.domain.addresses import is_own_address
 
 # Loket stamps this on every mail it sends; seeing it come back means our own mail is looping
 LOOP_HEADER = "X-Loket-Ticket"  # the same marker `loket.channels.email.outbound` stamps
@@ -40,17 +41,6 @@ _SUBJECTS = re.compile(
     r"returned mail|balasan otomatis|automatisch antwoord|r[ée]ponse automatique|absence)\b",
     re.IGNORECASE,
 )
-
-
-def _local_and_domain(address: str) -> tuple[str, str]:
-    local, _, domain = address.strip().lower().partition("@")
-    return local.split("+", 1)[0], domain
-
-
-def is_own_address(address: str, own_addresses: Iterable[str]) -> bool:
-    """The support mailbox itself, with or without a plus-tag."""
-    local, domain = _local_and_domain(address)
-    return bool(local) and any(_local_and_domain(own) == (local, domain) for own in own_addresses)
 
 
 def gate_reasons(mail: ParsedMail, envelope_sender: str | None, own_addresses: Iterable[str]) -> list[str]:

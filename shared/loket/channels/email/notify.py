@@ -71,22 +71,23 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loket.channels.email import mail_log, outbound, templates
 from loket.channels.email.address import reply_address
 from loket.channels.email.settings import NotifierSettings
-from loket.core import events
+from loket.core import events, status_links
 from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain import clock
+from loket.core.domain.addresses import is_own_address
 from loket.core.domain.errors import TicketNotFound
+from loket.core.domain.language import pick
 from loket.core.domain.ticket import SYSTEM, Channel, EntryKind, Status, format_number
 from loket.core.events import EventType, MessageAdded, TicketAssigned, TicketCreated, TicketReleased
-from loket.platform import config, signing
+from loket.platform import config
 from loket.platform.observability import logger, metrics
 
 # the event types this module mails (the NotifierRule's pattern in template.yaml lets only these through)
@@ -277,7 +278,7 @@ def customer_recipients(
             logger.warning("recipient left out", extra={"reason": UNSENDABLE.format(whose="the recipient's")})
         if clean is None or clean.lower() in seen:
             return None
-        if outbound.is_own_address(clean, settings.support_address, settings.sender_address):
+        if is_own_address(clean, (settings.support_address, settings.sender_address)):
             return None
         seen.add(clean.lower())
         return outbound.Mailbox(clean, name)
@@ -294,7 +295,7 @@ def _extra(ticket: TicketItem) -> dict[str, Any]:
 
 
 def _language(ticket: TicketItem, settings: NotifierSettings) -> str:
-    return templates.language(_extra(ticket).get("lang"), settings.default_language)
+    return pick(_extra(ticket).get("lang"), settings.default_language)
 
 
 def _domain(address: str) -> str:
@@ -362,7 +363,7 @@ def _acknowledgement_mail(
     values = {
         "subject": outbound.header_text(ticket.subject),
         "greeting": templates.greeting(lang, outbound.header_text(ticket.requester_name, 100)),
-        "status_link": templates.status_link(lang, status_page_url(ticket, settings, lang)),
+        "status_link": templates.status_link(lang, _status_url(ticket, settings, lang)),
     }
     thread = [first.message_id] if first else []
     out = _customer_mail(
@@ -380,12 +381,12 @@ def _acknowledgement_mail(
     return out, None
 
 
-def status_page_url(ticket: TicketItem, settings: NotifierSettings, lang: str) -> str | None:
+def _status_url(ticket: TicketItem, settings: NotifierSettings, lang: str) -> str | None:
     """The customer's signed status-page link (the web form's `/status/LKT-n?t=...`), when PUBLIC_BASE_URL is set."""
     if not settings.public_base_url:
         return None
-    query = urlencode({"t": signing.sign("status", ticket.ticket_id), "lang": lang})
-    return f"{settings.public_base_url}/status/{quote(format_number(int(ticket.number)))}?{query}"
+    number = int(ticket.number)
+    return status_links.url(settings.public_base_url, number, status_links.token(ticket.ticket_id), lang)
 
 
 def _acknowledgement_on_release(event: TicketReleased, ticket: TicketItem, settings: NotifierSettings) -> Planned:
@@ -471,7 +472,7 @@ def _assignment_notice(event: TicketAssigned, ticket: TicketItem, settings: Noti
         reason = _no_address_reason(listed, "the assignee's", "the assignee has no address in AGENT_DIRECTORY")
         logger.warning("no address to send the assignment notice to", extra={"assignee": assignee, "reason": reason})
         return reason
-    lang = templates.language(None, settings.default_language)
+    lang = pick(None, settings.default_language)
     rendered = templates.render(
         "assignment",
         lang,

@@ -108,17 +108,6 @@ def thread_references(ids: Iterable[str | None]) -> list[str]:
     return refs
 
 
-def is_own_address(address: str, support_address: str, sender_address: str) -> bool:
-    """True for our support mailbox or sender, with or without a plus-tag: never mail ourselves."""
-    local, _, domain = address.lower().partition("@")
-    base = local.split("+", 1)[0]
-    for own in {support_address.lower(), sender_address.lower()}:
-        own_local, _, own_domain = own.partition("@")
-        if domain == own_domain and base == own_local.split("+", 1)[0]:
-            return True
-    return False
-
-
 def ticket_subject(number: int, subject: str) -> str:
     """`[LKT-1042] subject`: the token inbound threading looks for."""
     return f"[{format_number(number)}] {header_text(subject)}".rstrip()

@@ -20,6 +20,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 from loket.channels.email import html as mailhtml
+from loket.platform.attachments import clean_filename
 
 MAX_DEPTH = 40  # MIME nesting deeper than this is hostile; parts below it stay in the raw mail only
 
@@ -364,13 +365,7 @@ def _filename(part: Message, defects: list[str]) -> str | None:
                 break
     if not name:
         return None
-    return _safe_filename(_decode_words(clean_text(str(name))))
-
-
-def _safe_filename(name: str) -> str:
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().strip(".")
-    return name[:200] or "attachment"
+    return clean_filename(_decode_words(clean_text(str(name))))
 
 
 _EXTENSIONS = {
@@ -472,7 +467,7 @@ def _message_part(part: Message, acc: _Acc, defects: list[str]) -> None:
             data = str(inner).encode("utf-8", "surrogateescape")
         if not name:
             subject = header_values(inner, "subject", defects)
-            name = _safe_filename((subject[0] if subject and subject[0] else "forwarded message")[:80]) + ".eml"
+            name = clean_filename((subject[0] if subject and subject[0] else "forwarded message")[:80]) + ".eml"
     elif isinstance(payload, list):  # message/delivery-status and friends: blocks of header fields
         blocks = []
         for block in payload:

@@ -1,9 +1,6 @@
-"""S3 for mail: the raw message SES stored, and the attachments Loket keeps apart from it."""
+"""S3 for mail: the raw message SES stored (attachments go through `loket.platform.attachments`)."""
 
 from __future__ import annotations
-
-import re
-from urllib.parse import quote
 
 from loket.platform import aws
 
@@ -37,21 +34,3 @@ def read_raw(bucket: str, key: str, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise RawMailTooLarge(len(data), max_bytes)
     return data
-
-
-def safe_key_part(name: str) -> str:
-    """A file name as an S3 key segment: ASCII, no slashes, bounded."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "file"
-    return slug[:100]
-
-
-def put_attachment(bucket: str, key: str, data: bytes, content_type: str, filename: str) -> None:
-    """Store one attachment; the same key on a retry overwrites the same bytes (idempotent)."""
-    aws.s3().put_object(
-        Bucket=bucket,
-        Key=key,
-        Body=data,
-        ContentType=content_type,
-        ContentDisposition=f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
-        ServerSideEncryption="AES256",
-    )

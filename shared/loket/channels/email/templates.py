@@ -4,7 +4,7 @@ Each template is a subject and a plain-text body with `{placeholders}`. Values a
 `str.format_map`, which reads only the template's own fields, so a customer's subject or name
 ("{number}", "{0.__class__}") is copied as text and never interpreted.
 
-Add a language by adding a key to every entry of `TEMPLATES`; `language()` picks it up.
+Add a language to `loket.core.domain.language.LANGUAGES` and a key to every entry of `TEMPLATES`.
 """
 
 from __future__ import annotations
@@ -104,20 +104,6 @@ STATUS_LINKS = {
 
 GREETINGS = {"id": ("Halo {name},", "Halo,"), "en": ("Hello {name},", "Hello,")}
 
-LANGUAGES = frozenset(GREETINGS)
-
-
-def language(preferred: str | None, default: str) -> str:
-    """The template language for a recorded preference such as `en`, `en-US` or `id_ID`.
-
-    Unknown or missing preferences fall back to `default`, and an unknown default to Indonesian.
-    """
-    for candidate in (preferred, default):
-        base = str(candidate or "").strip().lower().replace("_", "-").split("-")[0]
-        if base in LANGUAGES:
-            return base
-    return "id"
-
 
 def greeting(lang: str, name: str) -> str:
     with_name, without = GREETINGS[lang]
@@ -129,6 +115,6 @@ def status_link(lang: str, url: str | None) -> str:
 
 
 def render(name: str, lang: str, values: dict[str, Any]) -> Rendered:
-    """Fill template `name` in `lang` (see `language`). Raises KeyError for an unknown template."""
+    """Fill template `name` in `lang` (`loket.core.domain.language.pick`). Raises KeyError for an unknown template."""
     template = TEMPLATES[name][lang]
     return Rendered(subject=template.subject.format_map(values), text=template.body.format_map(values))

@@ -14,11 +14,12 @@ from email import policy
 from email.parser import BytesHeaderParser
 
 from loket.channels.email.parse import ParsedMail
+from loket.core.domain.ticket import NUMBER_PATTERN
 
 MAX_REFERENCES = 25  # each is a GetItem; long threads only need their newest ids
 # the parts of a delivery report (RFC 3462/6533) that carry the returned mail or its headers
 _RETURNED_PARTS = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
-_SUBJECT_TOKEN = re.compile(r"\[\s*LKT-(\d{1,12})\s*\]", re.IGNORECASE)
+_SUBJECT_TOKEN = re.compile(rf"\[\s*{NUMBER_PATTERN}\s*\]", re.IGNORECASE)
 
 BY_HEADER = "in-reply-to/references"
 BY_RETURNED = "returned-mail"

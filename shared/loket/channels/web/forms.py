@@ -132,6 +132,8 @@ def _parse_multipart(body: bytes, content_type: str) -> FormData:
         if filename is not None:
             if filename == "" and not raw:
                 continue  # an empty file input: the browser sends a part with no name and no bytes
+            # browsers escape a quote and line breaks in a multipart name (HTML's form encoding)
+            filename = filename.replace("%22", '"').replace("%0A", " ").replace("%0D", " ")
             upload = Upload(clean_filename(filename), part.get_content_type(), raw)
             data.files.setdefault(name, []).append(upload)
             continue

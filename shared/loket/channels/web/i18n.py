@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-LANGUAGES = ("id", "en")
+from loket.core.domain.language import LANGUAGES, pick, supported
+
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
-# "in" is the code Indonesian had before ISO 639 changed it; some systems still send it
-_ALIASES = {"id": "id", "in": "id", "en": "en"}
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -177,13 +176,6 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def supported(code: str | None) -> str | None:
-    """`en-GB` -> `en`, `in` -> `id`; None for a language we do not have."""
-    if not code:
-        return None
-    return _ALIASES.get(code.strip().lower().replace("_", "-").split("-")[0])
-
-
 def negotiate(explicit: str | None, accept_language: str | None, default: str) -> str:
     """The page language: an explicit choice, else the best `Accept-Language` match, else `default`."""
     chosen = supported(explicit)
@@ -205,7 +197,7 @@ def negotiate(explicit: str | None, accept_language: str | None, default: str) -
             ranked.append((-quality, position, code))
     if ranked:
         return sorted(ranked)[0][2]
-    return supported(default) or LANGUAGES[0]
+    return pick(None, default)
 
 
 class Translator:

@@ -1,8 +1,8 @@
 """HTML of the customer pages: `string.Template` and `html.escape`, no template engine to load.
 
-Every value that came from a person goes through `esc` (or `attr`) before it reaches a template;
-templates only hold markup and `$placeholders`. Links are relative, so the pages work under any
-base path (`/form`, `/status/LKT-12`). The pages need no JavaScript.
+Every value that came from a person goes through `esc` before it reaches the markup; templates only hold
+markup and `$placeholders`. Links are relative (status links from `loket.core.status_links.href`), so the
+pages work under any base path (`/form`, `/status/LKT-12`). The pages need no JavaScript.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 
 from loket.channels.web.forms import ALLOWED_EXTENSIONS, HONEYPOT_FIELD, TOKEN_FIELD, FieldError, Limits
 from loket.channels.web.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from loket.core import status_links
 from loket.core.domain.ticket import format_number
 
 
@@ -265,16 +266,11 @@ def form_page(
     return page(t, title, content)
 
 
-def status_href(number: int, token: str, lang: str, **more: str) -> str:
-    """Relative link to a status page from a page under /status/ (or, with `from_root`, from /form)."""
-    return f"{quote(format_number(number))}?{urlencode({'t': token, 'lang': lang, **more})}"
-
-
 def thanks_page(t: Translator, number: int | None, token: str | None) -> str:
     """The confirmation. Without a number (a honeypot hit) it says only that the request arrived."""
     parts = [f"<h1>{esc(t('thanks_title'))}</h1>"]
     if number is not None and token is not None:
-        href = "status/" + status_href(number, token, t.lang)
+        href = "status/" + status_links.href(number, token, t.lang)
         parts.append(f"<p><strong>{esc(t('thanks_number', number=format_number(number)))}</strong></p>")
         parts.append(f"<p>{esc(t('thanks_received'))}</p>")
         parts.append(f'<p><a href="{esc(href)}">{esc(t("thanks_status_link"))}</a></p>')
@@ -321,7 +317,7 @@ def status_page(
         parts.append(f"<p>{esc(t('follow_up_note', number=format_number(view.follow_up_of)))}</p>")
     if view.merged_into is not None:
         target, target_token = view.merged_into
-        href = status_href(target, target_token, t.lang)
+        href = status_links.href(target, target_token, t.lang)
         parts.append(
             f'<div class="notice"><p>{esc(t("merged_note", number=format_number(target)))}</p>'
             f'<p><a href="{esc(href)}">{esc(t("merged_link", number=format_number(target)))}</a></p></div>'
@@ -346,7 +342,7 @@ def status_page(
     if view.merged_into is None:
         if ticket.status == "closed":
             parts.append(f'<p class="notice">{esc(t("closed_note"))}</p>')
-        action = status_href(int(ticket.number), view.token, t.lang)
+        action = status_links.href(int(ticket.number), view.token, t.lang)
         parts.append(
             f'<h2 id="reply">{esc(t("reply_title"))}</h2>'
             f'<form method="post" action="{esc(action)}" enctype="multipart/form-data" novalidate>'
@@ -374,7 +370,7 @@ def _reply_input(t: Translator, message: str, errors: list[FieldError]) -> str:
 
 
 def follow_up_page(t: Translator, old_number: int, new_number: int, token: str) -> str:
-    href = status_href(new_number, token, t.lang)
+    href = status_links.href(new_number, token, t.lang)
     content = (
         f"<h1>{esc(t('reply_closed_title'))}</h1>"
         f"<p>{esc(t('reply_closed_body', number=format_number(new_number), old=format_number(old_number)))}</p>"

@@ -12,9 +12,11 @@ import binascii
 import json
 import re
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -23,9 +25,11 @@ from loket.channels.web import forms, render
 from loket.channels.web.forms import HONEYPOT_FIELD, TOKEN_FIELD, BadBody, FieldError, FormData, Limits
 from loket.channels.web.i18n import Translator, negotiate
 from loket.channels.web.settings import WebSettings
+from loket.core import status_links
 from loket.core.domain.errors import LoketError, RateLimited, TicketNotFound, VersionConflict
 from loket.core.domain.ticket import format_number
 from loket.platform import config
+from loket.platform.attachments import clean_filename
 from loket.platform.observability import logger
 
 HTML = "text/html; charset=utf-8"
@@ -45,29 +49,77 @@ def _transient() -> tuple[type[Exception], ...]:
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 
 
-# --- request helpers ----------------------------------------------------------------------------
+# --- the door: a request is read once ------------------------------------------------------------
 
 
-def _header(event: APIGatewayProxyEventV2, name: str) -> str:
-    headers = event.headers or {}
-    value = headers.get(name)
-    if value is None:
-        value = next((v for k, v in headers.items() if k.lower() == name), "")
-    return value or ""
+@dataclass(frozen=True)
+class WebRequest:
+    """What the views need of one API Gateway event, read once when the request comes in.
+
+    Header names are lower-case. `form` is the posted form of `POST /form` and `POST /status/...` (None when
+    the body cannot be read); `t` is the page's translator, built once, in the language of the form's `lang`
+    field, else `?lang=`, else `Accept-Language`, else the configured default.
+    """
+
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    source_ip: str
+    user_agent: str
+    domain: str
+    body: bytes | None  # None: not valid base64
+    lang_hint: str = ""  # an explicit choice of language (form field or ?lang=)
+    form: FormData | None = None
+    form_problem: FieldError | None = None  # what stops the form (with the status it answers), e.g. 413
+    form_status: int = HTTPStatus.OK
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, "")
+
+    @property
+    def token(self) -> str:
+        """The status token of a status-page link (`?t=`)."""
+        return self.query.get("t", "")
+
+    @cached_property
+    def t(self) -> Translator:
+        lang = negotiate(self.lang_hint, self.header("accept-language"), config.load(WebSettings).default_language)
+        return Translator(lang)
+
+    def with_lang(self, explicit: str | None) -> WebRequest:
+        """The same request with a language chosen in its body (the JSON twin's `lang`)."""
+        return replace(self, lang_hint=explicit) if explicit else self
 
 
-def _query(event: APIGatewayProxyEventV2, name: str) -> str:
-    return (event.query_string_parameters or {}).get(name, "")
-
-
-def _source_ip(event: APIGatewayProxyEventV2) -> str:
-    http = (event.get("requestContext") or {}).get("http") or {}
-    return str(http.get("sourceIp") or "")
-
-
-def _user_agent(event: APIGatewayProxyEventV2) -> str:
-    http = (event.get("requestContext") or {}).get("http") or {}
-    return str(http.get("userAgent") or _header(event, "user-agent"))
+def read_request(event: APIGatewayProxyEventV2, settings: WebSettings, form: bool = False) -> WebRequest:
+    """The door: read the event once. With `form`, the body is parsed as the posted form, too."""
+    headers = {name.lower(): value or "" for name, value in (event.headers or {}).items()}
+    query = dict(event.query_string_parameters or {})
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    try:
+        body: bytes | None = _raw_body(event)
+    except BadBody:
+        body = None
+    data: FormData | None = None
+    problem: FieldError | None = None
+    status: int = HTTPStatus.OK
+    if form and body is not None:
+        try:
+            data, problem, status = _read_form(body, headers.get("content-type", ""), settings)
+        except BadBody:
+            data = None
+    return WebRequest(
+        headers=headers,
+        query=query,
+        source_ip=str(http.get("sourceIp") or ""),
+        user_agent=str(http.get("userAgent") or headers.get("user-agent", "")),
+        domain=str(context.get("domainName") or headers.get("host", "")),
+        body=body,
+        lang_hint=(data.get("lang") if data else "") or query.get("lang", ""),
+        form=data,
+        form_problem=problem,
+        form_status=status,
+    )
 
 
 def _raw_body(event: APIGatewayProxyEventV2) -> bytes:
@@ -78,13 +130,6 @@ def _raw_body(event: APIGatewayProxyEventV2) -> bytes:
         except (binascii.Error, ValueError) as exc:
             raise BadBody("the body is not valid base64") from exc
     return body.encode("utf-8")
-
-
-def _translator(event: APIGatewayProxyEventV2, explicit: str | None = None) -> Translator:
-    lang = negotiate(
-        explicit or _query(event, "lang"), _header(event, "accept-language"), config.load(WebSettings).default_language
-    )
-    return Translator(lang)
 
 
 def limits_of(settings: WebSettings) -> Limits:
@@ -105,10 +150,9 @@ def _html(status: int, body: str, headers: dict[str, str] | None = None) -> Resp
     )
 
 
-def _read_form(event: APIGatewayProxyEventV2, settings: WebSettings) -> tuple[FormData, FieldError | None, int]:
+def _read_form(body: bytes, content_type: str, settings: WebSettings) -> tuple[FormData, FieldError | None, int]:
     """The posted form, and the problem that stops it (with its HTTP status) if any."""
-    body = _raw_body(event)
-    data = forms.parse_body(body, _header(event, "content-type"))
+    data = forms.parse_body(body, content_type)
     if len(body) > settings.web_max_body_bytes:
         data.files.clear()  # keep what was typed, drop the files
         error = FieldError("attachments", "err_body_too_large", (("size", settings.web_max_body_bytes),))
@@ -129,9 +173,9 @@ def _check_token(data: FormData, settings: WebSettings, now: float) -> tuple[for
 
 
 def show_form(event: APIGatewayProxyEventV2) -> Response[str]:
-    t = _translator(event)
     settings = config.load(WebSettings)
-    return _html(HTTPStatus.OK, render.form_page(t, {}, [], forms.issue_token(), limits_of(settings)))
+    req = read_request(event, settings)
+    return _html(HTTPStatus.OK, render.form_page(req.t, {}, [], forms.issue_token(), limits_of(settings)))
 
 
 def _form_again(t: Translator, status: int, values: dict[str, str], errors: list[FieldError]) -> Response[str]:
@@ -144,11 +188,10 @@ def submit_form(event: APIGatewayProxyEventV2) -> Response[str]:
 
     settings = config.load(WebSettings)
     now = time.time()
-    try:
-        data, problem, status = _read_form(event, settings)
-    except BadBody:
-        return _form_again(_translator(event), HTTPStatus.BAD_REQUEST, {}, [FieldError("form", "err_bad_body")])
-    t = _translator(event, data.get("lang"))
+    req = read_request(event, settings, form=True)
+    t, data, problem, status = req.t, req.form, req.form_problem, req.form_status
+    if data is None:
+        return _form_again(t, HTTPStatus.BAD_REQUEST, {}, [FieldError("form", "err_bad_body")])
     values = {name: data.get(name) for name in ("name", "email", "subject", "category", "message")}
     if data.get(HONEYPOT_FIELD).strip():
         web_form.record_honeypot("form")
@@ -165,9 +208,9 @@ def submit_form(event: APIGatewayProxyEventV2) -> Response[str]:
     submission = web_form.Submission(
         form=form,
         lang=t.lang,
-        source_ip=_source_ip(event),
+        source_ip=req.source_ip,
         via="form",
-        user_agent=_user_agent(event),
+        user_agent=req.user_agent,
         nonce=token.nonce,
         rendered_at=token.issued_at,
     )
@@ -192,9 +235,9 @@ def rate_limited(t: Translator, exc: RateLimited) -> Response[str]:
 # --- the JSON twin ------------------------------------------------------------------------------
 
 
-def _cors(event: APIGatewayProxyEventV2, settings: WebSettings) -> tuple[bool, dict[str, str]]:
+def _cors(req: WebRequest, settings: WebSettings) -> tuple[bool, dict[str, str]]:
     """(allowed, headers): requests without an Origin (servers) are allowed and get no CORS headers."""
-    origin = _header(event, "origin").rstrip("/")
+    origin = req.header("origin").rstrip("/")
     if not origin:
         return True, {}
     if origin in settings.web_allowed_origins:
@@ -204,7 +247,8 @@ def _cors(event: APIGatewayProxyEventV2, settings: WebSettings) -> tuple[bool, d
 
 def public_preflight(event: APIGatewayProxyEventV2) -> Response[str]:
     """OPTIONS for the JSON endpoint (API Gateway answers it itself when the API has CORS configured)."""
-    allowed, headers = _cors(event, config.load(WebSettings))
+    settings = config.load(WebSettings)
+    allowed, headers = _cors(read_request(event, settings), settings)
     if allowed and headers:
         headers.update({
             "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -231,12 +275,11 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str]) -> Respons
     )
 
 
-def _base_url(event: APIGatewayProxyEventV2, settings: WebSettings) -> str:
+def _base_url(req: WebRequest, settings: WebSettings) -> str:
     if settings.public_base_url:
         return settings.public_base_url
-    domain = (event.get("requestContext") or {}).get("domainName") or _header(event, "host")
-    scheme = _header(event, "x-forwarded-proto") or "https"
-    return f"{scheme}://{domain}"
+    scheme = req.header("x-forwarded-proto") or "https"
+    return f"{scheme}://{req.domain}"
 
 
 def _decode_attachments(payload: Any) -> tuple[list[forms.Upload], list[dict[str, str]]]:
@@ -249,7 +292,7 @@ def _decode_attachments(payload: Any) -> tuple[list[forms.Upload], list[dict[str
                 "field": f"attachments.{index}.content_base64", "problem": "is not valid base64", "type": "base64",
             })  # fmt: skip
             continue
-        uploads.append(forms.Upload(forms.clean_line(item.filename)[:150] or "attachment", item.content_type, data))
+        uploads.append(forms.Upload(clean_filename(item.filename), item.content_type, data))
     return uploads, problems
 
 
@@ -261,18 +304,18 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
     from loket.core.errors import validation_error_response
 
     settings = config.load(WebSettings)
-    allowed, cors = _cors(event, settings)
+    req = read_request(event, settings)
+    allowed, cors = _cors(req, settings)
     if not allowed:
         return _json_error(HTTPStatus.FORBIDDEN, "origin_not_allowed", "this origin may not post tickets", headers=cors)
-    media = _header(event, "content-type").split(";", 1)[0].strip().lower()
+    media = req.header("content-type").split(";", 1)[0].strip().lower()
     if media != "application/json":
         return _json_error(
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the ticket as application/json",
             headers=cors,
         )  # fmt: skip
-    try:
-        body = _raw_body(event)
-    except BadBody:
+    body = req.body
+    if body is None:
         return _json_error(HTTPStatus.BAD_REQUEST, "malformed_body", "the body is not valid base64", headers=cors)
     # base64 attachments inside JSON are a third larger than the files
     if len(body) > settings.web_max_body_bytes * 4 // 3 + 64 * 1024:
@@ -286,7 +329,8 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
         response = validation_error_response(json.loads(exc.json()))
         response.headers.update(cors)
         return response
-    t = _translator(event, payload.lang)
+    req = req.with_lang(payload.lang)
+    t = req.t
     if payload.website.strip():
         web_form.record_honeypot("json")
         return _json(HTTPStatus.ACCEPTED, {"received": True}, cors)
@@ -300,7 +344,7 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
     details = problems + [
         {"field": e.field, "problem": e.message(t), "type": e.code.removeprefix("err_")} for e in errors
     ]
-    key = _header(event, "idempotency-key")
+    key = req.header("idempotency-key")
     if key and not _IDEMPOTENCY_KEY.match(key):
         details.append({
             "field": "Idempotency-Key", "problem": "use 1-100 letters, digits, '.', '_', ':' or '-'", "type": "pattern",
@@ -313,9 +357,9 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
     submission = web_form.Submission(
         form=form,
         lang=t.lang,
-        source_ip=_source_ip(event),
+        source_ip=req.source_ip,
         via="json",
-        user_agent=_user_agent(event),
+        user_agent=req.user_agent,
         nonce=key or None,
     )
     try:
@@ -326,7 +370,7 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
         return domain_error_response(exc, headers=cors)
     ticket = result.ticket
     number = format_number(int(ticket.number))
-    status_url = f"{_base_url(event, settings)}/status/{quote(number)}?{urlencode({'t': result.token, 'lang': t.lang})}"
+    status_url = status_links.url(_base_url(req, settings), int(ticket.number), result.token, t.lang)
     body_out = {
         "received": True,
         "ticket": {
@@ -343,7 +387,10 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
 
 
 def not_found(event: APIGatewayProxyEventV2) -> Response[str]:
-    t = _translator(event)
+    return _not_found(read_request(event, config.load(WebSettings)).t)
+
+
+def _not_found(t: Translator) -> Response[str]:
     return _html(HTTPStatus.NOT_FOUND, render.message_page(t, "not_found_title", t("not_found_body")))
 
 
@@ -351,19 +398,22 @@ def error_page(event: APIGatewayProxyEventV2, exc: LoketError) -> Response[str]:
     """A domain error no view caught, as a page with its status from the one error map."""
     from loket.core.errors import headers_of, status_of
 
+    t = read_request(event, config.load(WebSettings)).t
     if isinstance(exc, TicketNotFound):
-        return not_found(event)
-    t = _translator(event)
+        return _not_found(t)
     if isinstance(exc, RateLimited):
         return rate_limited(t, exc)
     status = status_of(exc)
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        return unavailable(event)
+        return _unavailable(t)
     return _html(status, render.message_page(t, "unavailable_title", str(exc)), headers_of(exc))
 
 
 def unavailable(event: APIGatewayProxyEventV2) -> Response[str]:
-    t = _translator(event)
+    return _unavailable(read_request(event, config.load(WebSettings)).t)
+
+
+def _unavailable(t: Translator) -> Response[str]:
     body = render.message_page(t, "unavailable_title", t("unavailable_body"))
     return _html(HTTPStatus.SERVICE_UNAVAILABLE, body, {"Retry-After": "30"})
 
@@ -371,13 +421,15 @@ def unavailable(event: APIGatewayProxyEventV2) -> Response[str]:
 def show_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
     from loket.channels.web import web_form
 
-    t = _translator(event)
+    settings = config.load(WebSettings)
+    req = read_request(event, settings)
+    t = req.t
     try:
-        view = web_form.status_view(ref, _query(event, "t"))
+        view = web_form.status_view(ref, req.token)
     except TicketNotFound:
-        return not_found(event)
-    notice = t("reply_sent") if _query(event, "sent") == "1" else ""
-    page = render.status_page(t, view, forms.issue_token(), limits_of(config.load(WebSettings)), notice=notice)
+        return _not_found(t)
+    notice = t("reply_sent") if req.query.get("sent") == "1" else ""
+    page = render.status_page(t, view, forms.issue_token(), limits_of(settings), notice=notice)
     return _html(HTTPStatus.OK, page)
 
 
@@ -386,21 +438,20 @@ def post_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
 
     settings = config.load(WebSettings)
     now = time.time()
+    req = read_request(event, settings, form=True)
+    t, data, problem, status = req.t, req.form, req.form_problem, req.form_status
     try:
-        ticket = web_form.open_ticket(ref, _query(event, "t"))
+        ticket = web_form.open_ticket(ref, req.token)
     except TicketNotFound:
-        return not_found(event)
+        return _not_found(t)
 
     def again(t: Translator, status: int, message: str, errors: list[FieldError]) -> Response[str]:
         view = web_form.status_view(ticket.ticket_id, web_form.status_token(ticket))
         page = render.status_page(t, view, forms.issue_token(), limits_of(settings), message=message, errors=errors)
         return _html(status, page)
 
-    try:
-        data, problem, status = _read_form(event, settings)
-    except BadBody:
-        return again(_translator(event), HTTPStatus.BAD_REQUEST, "", [FieldError("form", "err_bad_body")])
-    t = _translator(event, data.get("lang"))
+    if data is None:
+        return again(t, HTTPStatus.BAD_REQUEST, "", [FieldError("form", "err_bad_body")])
     message, uploads, errors = forms.validate_reply(data, limits_of(settings))
     if problem is not None:
         return again(t, status, message, [problem])
@@ -411,7 +462,7 @@ def post_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
         return again(t, HTTPStatus.UNPROCESSABLE_ENTITY, message, errors)
     assert token is not None
     try:
-        result = web_form.reply(ticket, message, uploads, token.nonce, _source_ip(event), now=now)
+        result = web_form.reply(ticket, message, uploads, token.nonce, req.source_ip, now=now)
     except RateLimited as exc:
         return rate_limited(t, exc)
     except _transient() as exc:
@@ -420,7 +471,7 @@ def post_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
     if result.follow_up:
         page = render.follow_up_page(t, int(ticket.number), int(result.ticket.number), result.token)
         return _html(HTTPStatus.OK, page)
-    location = render.status_href(
+    location = status_links.href(
         int(ticket.number), result.token, t.lang, **({} if result.duplicate else {"sent": "1"})
     )
     return _html(HTTPStatus.SEE_OTHER, "", {"Location": location})
@@ -429,10 +480,11 @@ def post_status(event: APIGatewayProxyEventV2, ref: str) -> Response[str]:
 def download_attachment(event: APIGatewayProxyEventV2, ref: str, entry_id: str, index: str) -> Response[str]:
     from loket.channels.web import web_form
 
+    req = read_request(event, config.load(WebSettings))
     if not index.isdigit() or len(index) > 3 or len(entry_id) > 64:
-        return not_found(event)
+        return _not_found(req.t)
     try:
-        url = web_form.attachment_link(ref, _query(event, "t"), entry_id, int(index))
+        url = web_form.attachment_link(ref, req.token, entry_id, int(index))
     except TicketNotFound:
-        return not_found(event)
+        return _not_found(req.t)
     return Response(status_code=HTTPStatus.FOUND, body="", headers={"Location": url, **render.SECURITY_HEADERS})

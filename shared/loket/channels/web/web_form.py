@@ -1,6 +1,6 @@
 """Customer use cases of the web: open a ticket from the form, see it on its status page, reply there.
 
-The status page is guarded by a token (an HMAC over the ticket id, `loket.platform.signing`); a wrong or
+The status page is guarded by a token (an HMAC over the ticket id, `loket.core.status_links`); a wrong or
 missing token raises TicketNotFound exactly like a ticket that does not exist. The page only ever
 reads customer messages and public replies: internal notes and system entries are not fetched.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from loket.channels.web.forms import TicketForm, Upload, count_links
 from loket.channels.web.settings import WebSettings
-from loket.core import tickets
+from loket.core import status_links, tickets
 from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.keys import client_key_pk
@@ -23,7 +23,8 @@ from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain.errors import AttachmentNotFound, RateLimited, TicketNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef, Channel, EntryKind
 from loket.platform import attachments as storage
-from loket.platform import config, signing
+from loket.platform import config
+from loket.platform.observability import TICKET_CREATED, count
 
 PUBLIC_KINDS = frozenset({EntryKind.CUSTOMER_MESSAGE.value, EntryKind.PUBLIC_REPLY.value})
 SPAM_TAG = "possible-spam"
@@ -49,25 +50,17 @@ class Submitted:
 
 
 def status_token(ticket: TicketItem) -> str:
-    return signing.sign("status", ticket.ticket_id)
-
-
-def _metric(name: str) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    from loket.platform.observability import metrics
-
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    return status_links.token(ticket.ticket_id)
 
 
 def record_honeypot(via: str) -> None:
     """A filled honeypot: nothing is stored, the caller answers as if it worked; only a metric counts it."""
-    _metric("WebFormHoneypot")
+    count("WebFormHoneypot")
 
 
 def _limit(scope: str, key: str, limit: int, window: int, now: float) -> None:
     if not limits.hit(scope, key, limit, window, now=now):
-        _metric("WebFormRateLimited")
+        count("WebFormRateLimited")
         raise RateLimited(scope, window - int(now) % window)
 
 
@@ -87,7 +80,7 @@ def _store(prefix: str, uploads: list[Upload]) -> list[AttachmentRef]:
     refs = []
     for index, upload in enumerate(uploads):
         key = f"{prefix}/{index}-{storage.key_name(upload.filename)}"
-        storage.put(key, upload.data, upload.content_type)
+        storage.put(key, upload.data, upload.content_type, filename=upload.filename)
         refs.append(AttachmentRef(key, upload.filename, upload.content_type, upload.size))
     return refs
 
@@ -117,7 +110,7 @@ def submit(sub: Submission, now: float | None = None) -> Submitted:
     }
     if signals:
         extra["spam_signals"] = signals
-        _metric("WebFormSpamSignal")
+        count("WebFormSpamSignal")
     new = tickets.NewTicket(
         subject=form.subject,
         body_text=form.message,
@@ -132,7 +125,7 @@ def submit(sub: Submission, now: float | None = None) -> Submitted:
     actor = Actor(kind="customer", id=form.email, email=form.email)
     ticket, created = tickets.create_ticket(new, actor, client_key=client_key)
     if created:
-        _metric("WebTicketCreated")
+        count(TICKET_CREATED, channel=Channel.WEB.value)
     return Submitted(ticket, created, status_token(ticket), signals if created else [])
 
 
@@ -151,7 +144,7 @@ class StatusView:
 def open_ticket(ref: str, token: str | None) -> TicketItem:
     """The ticket when the token is right for it; TicketNotFound otherwise (indistinguishable)."""
     ticket = tickets.resolve(ref)
-    if not signing.verify("status", ticket.ticket_id, token):
+    if not status_links.verify(ticket.ticket_id, token):
         raise TicketNotFound(ref)
     return ticket
 

@@ -1,4 +1,5 @@
-"""pynamodb models of the one Loket table. This package is the only code that knows keys and indexes.
+"""pynamodb models of the one Loket table. The data layer (`loket.core.data`: these models, `keys`, the
+repository `tickets`, `limits`) is the only code that knows keys and indexes.
 
 Access patterns and the keys that serve them (every one a GetItem or a Query; no Scan):
 
@@ -15,7 +16,7 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | tickets of an assignee (sparse)              | GSI `AssigneeIndex` | `GSI3PK` `AGENT#<id>`, `GSI3SK` `<status>#<rank>#<created>#<id>` |
 | tickets of a requester, newest first         | GSI `RequesterIndex` | `GSI4PK` `REQ#<email>`, `GSI4SK` `<created>#<id>`   |
 | tickets with a tag, newest first             | table (tag items) | PK `TAG#<tag>`, SK `<created>#<id>` -> BatchGet tickets |
-| SLA clocks due before a time (sparse)        | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>`, `SLASK` `<due-at>#<id>`; only while a clock runs |
+| SLA clocks due before a time (sparse)        | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>`, `SLASK` `<due-at>#<id>`; reserved for the SLA feature: nothing writes it yet |
 | events to deliver (outbox, read by the table stream -> pipes -> SQS) | table | PK `TICKET#<id>`, SK `EVENT#<at>#<event-id>`, TTL `expires_at` |
 | rate limits (fixed windows)                  | table            | PK `RATE#<scope>#<key>`, SK `<window start>`, TTL `expires_at` |
 | ticket numbers                               | table (counter)  | PK `COUNTER#ticket-number`, SK `COUNTER`, gapless (see repository) |

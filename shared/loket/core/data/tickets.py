@@ -29,7 +29,7 @@ from loket.core.data.models import (
     transaction_connection,
 )
 from loket.core.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
-from loket.core.domain.ticket import AuditEvent, Priority, Status
+from loket.core.domain.ticket import AuditEvent, Priority, Status, format_number
 
 _STATUS_ORDER = [s.value for s in Status]
 _MAX_CREATE_ATTEMPTS = 12
@@ -140,7 +140,7 @@ def find_lookup(pk: str) -> str | None:
 def get_ticket_by_number(number: int) -> TicketItem:
     ticket_id = find_lookup(keys.number_pk(number))
     if ticket_id is None:
-        raise TicketNotFound(f"LKT-{number}")
+        raise TicketNotFound(format_number(number))
     return get_ticket(ticket_id)
 
 

@@ -1,8 +1,9 @@
-"""The ticket: statuses, priorities, channels, the transition rules, numbers, entries and audit events.
+"""The ticket: statuses, priorities, channels, the transition rules, numbers (`format_number`,
+`parse_number`, `NUMBER_PATTERN`: the one place that spells `LKT-`), entries and audit events.
 
 Everything here is pure Python so it can be tested without AWS.
 
-Status flow (the product brief's Open, Pending, Resolved, Closed, plus `new` and `on_hold`)::
+Status flow (Open, Pending, Resolved, Closed, plus `new`, `on_hold` and `quarantined`)::
 
     new -> open -> pending | on_hold -> resolved -> closed
     quarantined -> new (released by an agent) | closed (discarded)
@@ -10,7 +11,8 @@ Status flow (the product brief's Open, Pending, Resolved, Closed, plus `new` and
 * a customer message reopens a `pending` or `resolved` ticket; on a `closed` ticket it opens a
   linked follow-up ticket instead (closed is final);
 * the first agent reply or an assignment moves a `new` ticket to `open`;
-* only a `resolved` ticket closes, by an agent or by the auto-close rule.
+* only a `resolved` ticket closes, by an agent (`auto_close` is the action a later auto-close rule will
+  use; nothing sends it yet).
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from typing import Any
 from loket.core.domain.errors import InvalidRequest, InvalidTransition
 
 NUMBER_PREFIX = "LKT"
-_NUMBER_RE = re.compile(rf"^{NUMBER_PREFIX}-(\d{{1,12}})$", re.IGNORECASE)
+# a ticket number as people write it (`LKT-1042`), the digits as group 1; for patterns that embed one (match it
+# with re.IGNORECASE, like parse_number)
+NUMBER_PATTERN = rf"{NUMBER_PREFIX}-(\d{{1,12}})"
+_NUMBER_RE = re.compile(rf"^{NUMBER_PATTERN}$", re.IGNORECASE)
 
 
 class Status(StrEnum):
