@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
 from loket.core.data.models import AuditItem, EntryItem, TicketItem
 from loket.core.domain.ticket import EntryKind, Priority, Status, format_number
@@ -24,7 +34,19 @@ Key = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[
 # what loket.core.domain.ticket.normalize_tags keeps (it lower-cases)
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-:.]*$")]
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
-CustomValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool | None
+# strict: "0042" stays a string (and its length is checked), it does not turn into the number 42
+CustomValue = Annotated[str, StringConstraints(max_length=1000)] | StrictInt | StrictFloat | StrictBool | None
+# email-validator refuses (422) a domain without a dot, one that does not end in a letter, and its special-use
+# domains (SPECIAL_USE_DOMAIN_NAMES: no mail reaches them); `format: email` allows them, so the document adds a
+# pattern
+SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+_ANY_CASE = "|".join("".join(f"[{c}{c.upper()}]" for c in d) for d in SPECIAL_USE_DOMAINS)
+_LABEL = r"[^@.\s_-](?:[^@.\s_]*[^@.\s_-])?"  # no dot, space or '_'; no '-' at either end
+_TLD = r"[^@.\s_-]*[^\W\d_]"  # ends with a letter
+Email = Annotated[
+    EmailStr,
+    Field(json_schema_extra={"pattern": rf"^[^@]+@(?!(?:[^@]*\.)?(?:{_ANY_CASE})$){_LABEL}(?:\.{_LABEL})*\.{_TLD}$"}),
+]
 CustomFields = Annotated[dict[FieldName, CustomValue], Field(max_length=MAX_CUSTOM_FIELDS)]
 
 
@@ -44,7 +66,7 @@ def _check_custom_fields(value: dict[str, Any]) -> dict[str, Any]:
 
 
 class Requester(_Input):
-    email: EmailStr
+    email: Email
     name: Name = ""
 
 
@@ -60,25 +82,38 @@ class TicketCreate(_Input):
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     type: Key | None = None
     custom_fields: CustomFields = Field(default_factory=dict)
-    cc: list[EmailStr] = Field(default_factory=list, max_length=20)
+    cc: list[Email] = Field(default_factory=list, max_length=20)
 
     _custom = field_validator("custom_fields")(_check_custom_fields)
 
 
-class TicketPatch(_Input):
-    """The fields an agent may change. Send only those that change; `null` clears assignee/type."""
+def _unset(schema: dict[str, Any]) -> None:
+    """A field that may be left out but not sent as null: its schema shows no default (None means "unset")."""
+    schema.pop("default", None)
 
-    status: Status | None = None
-    priority: Priority | None = None
+
+class TicketPatch(_Input):
+    """The fields an agent may change. Send only those that change (at least one); `null` clears assignee, type
+    and custom fields, and no other field."""
+
+    # at least one field: an empty change is refused (400), so the document says so
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    # not nullable: the default None only means "not sent" (pydantic does not validate defaults)
+    status: Status = Field(default=None, json_schema_extra=_unset)
+    priority: Priority = Field(default=None, json_schema_extra=_unset)
     assignee: Key | None = None
-    group: Key | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=MAX_TAGS)
+    group: Key = Field(default=None, json_schema_extra=_unset)
+    tags: list[Tag] = Field(default=None, max_length=MAX_TAGS, json_schema_extra=_unset)
     type: Key | None = None
     custom_fields: CustomFields | None = Field(
         default=None, description="Merged into the ticket's fields; a null value removes a field."
     )
-    cc: list[EmailStr] | None = Field(
-        default=None, max_length=20, description="Who else gets the public replies; replaces the list ([] clears it)."
+    cc: list[Email] = Field(
+        default=None,
+        max_length=20,
+        description="Who else gets the public replies; replaces the list ([] clears it).",
+        json_schema_extra=_unset,
     )
 
     _custom = field_validator("custom_fields")(lambda v: v if v is None else _check_custom_fields(v))
