@@ -74,7 +74,9 @@ def install(app: APIGatewayHttpResolver) -> None:
             return domain_error_response(denied)
         kind = app.current_event.headers.get("content-type", "")
         return error_response(
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", f"send the body as application/json, not {kind}"
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            f"send the body as application/json, not {kind}",
         )
 
     @app.exception_handler(RequestUnsupportedContentType)

@@ -18,6 +18,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from loket.core.data.models import AuditItem, EntryItem, TicketItem
 from loket.core.domain.ticket import EntryKind, Priority, Status, format_number
@@ -87,11 +88,6 @@ class TicketCreate(_Input):
     _custom = field_validator("custom_fields")(_check_custom_fields)
 
 
-def _unset(schema: dict[str, Any]) -> None:
-    """A field that may be left out but not sent as null: its schema shows no default (None means "unset")."""
-    schema.pop("default", None)
-
-
 class TicketPatch(_Input):
     """The fields an agent may change. Send only those that change (at least one); `null` clears assignee, type
     and custom fields, and no other field."""
@@ -99,24 +95,28 @@ class TicketPatch(_Input):
     # at least one field: an empty change is refused (400), so the document says so
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
-    # not nullable: the default None only means "not sent" (pydantic does not validate defaults)
-    status: Status = Field(default=None, json_schema_extra=_unset)
-    priority: Priority = Field(default=None, json_schema_extra=_unset)
+    # None only means "not sent": the document shows no null for these, and a null sent is refused (422)
+    status: Status | SkipJsonSchema[None] = None
+    priority: Priority | SkipJsonSchema[None] = None
     assignee: Key | None = None
-    group: Key = Field(default=None, json_schema_extra=_unset)
-    tags: list[Tag] = Field(default=None, max_length=MAX_TAGS, json_schema_extra=_unset)
+    group: Key | SkipJsonSchema[None] = None
+    tags: Annotated[list[Tag], Field(max_length=MAX_TAGS)] | SkipJsonSchema[None] = None
     type: Key | None = None
     custom_fields: CustomFields | None = Field(
         default=None, description="Merged into the ticket's fields; a null value removes a field."
     )
-    cc: list[Email] = Field(
-        default=None,
-        max_length=20,
-        description="Who else gets the public replies; replaces the list ([] clears it).",
-        json_schema_extra=_unset,
+    cc: Annotated[list[Email], Field(max_length=20)] | SkipJsonSchema[None] = Field(
+        default=None, description="Who else gets the public replies; replaces the list ([] clears it)."
     )
 
     _custom = field_validator("custom_fields")(lambda v: v if v is None else _check_custom_fields(v))
+
+    @field_validator("status", "priority", "group", "tags", "cc", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
 
 
 UploadKey = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^agent/")]
