@@ -78,6 +78,7 @@ def test_the_agent_api_keeps_its_document(stack: LocalStack, tmp_path: Path) -> 
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=tmp_path,  # schemathesis keeps a cache of past failures in its working folder: each run starts clean
         check=False,
     )  # fmt: skip
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from email_validator import SPECIAL_USE_DOMAIN_NAMES  # pydantic's EmailStr loads it anyway
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -40,8 +41,7 @@ CustomValue = Annotated[str, StringConstraints(max_length=1000)] | StrictInt | S
 # email-validator refuses (422) a domain without a dot, one that does not end in a letter, and its special-use
 # domains (SPECIAL_USE_DOMAIN_NAMES: no mail reaches them); `format: email` allows them, so the document adds a
 # pattern
-SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
-_ANY_CASE = "|".join("".join(f"[{c}{c.upper()}]" for c in d) for d in SPECIAL_USE_DOMAINS)
+_ANY_CASE = "|".join("".join(f"[{c}{c.upper()}]" for c in d) for d in SPECIAL_USE_DOMAIN_NAMES)
 _LABEL = r"[^@.\s_-](?:[^@.\s_]*[^@.\s_-])?"  # no dot, space or '_'; no '-' at either end
 _TLD = r"[^@.\s_-]*[^\W\d_]"  # ends with a letter
 Email = Annotated[
