@@ -191,7 +191,7 @@ class Gateway:
         headers.setdefault("x-forwarded-port", str(request.environ.get("SERVER_PORT", "")))
         headers.setdefault("x-forwarded-proto", request.scheme)
         raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
-        raw_path, _, raw_query = str(raw_uri).partition("?")
+        raw_query = str(raw_uri).partition("?")[2]
         query: dict[str, str] = {}
         for key, value in parse_qsl(raw_query, keep_blank_values=True):
             query[key] = f"{query[key]},{value}" if key in query else value
@@ -202,7 +202,8 @@ class Gateway:
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route.route_key,
-            "rawPath": raw_path,
+            # an HTTP API hands the function the path percent-decoded, `rawPath` too (the query stays raw)
+            "rawPath": request.path,
             "rawQueryString": raw_query,
             "headers": headers,
             "requestContext": {

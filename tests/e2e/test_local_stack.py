@@ -81,6 +81,16 @@ def test_ticket_created_with_dev_token_is_listed_and_readable(local_stack: Local
     assert read.json()["priority"] == "high"
 
 
+def test_the_function_gets_the_path_percent_decoded_as_from_an_http_api(local_stack: LocalStack) -> None:
+    body = {"subject": "Encoded", "body": "Read me by an encoded number.", "requester": {"email": "ana@example.org"}}
+    number = http(local_stack, "POST", "/v1/tickets", body, token=agent(local_stack)).json()["number"]
+
+    read = http(local_stack, "GET", "/v1/tickets/" + number.replace("-", "%2D"), token=agent(local_stack))
+
+    assert read.status == 200, read.body
+    assert read.json()["number"] == number
+
+
 def test_mail_over_smtp_becomes_ticket_and_acknowledgement_reaches_outbox(local_stack: LocalStack) -> None:
     subject = f"VPN drops every ten minutes {uuid.uuid4().hex[:6]}"
 

@@ -20,6 +20,7 @@ STATUS_OF: dict[type[errors.LoketError], HTTPStatus] = {
     errors.TicketNotFound: HTTPStatus.NOT_FOUND,
     errors.AttachmentNotFound: HTTPStatus.NOT_FOUND,
     errors.InvalidTransition: HTTPStatus.CONFLICT,
+    errors.ReferenceNotFound: HTTPStatus.CONFLICT,
     errors.VersionConflict: HTTPStatus.PRECONDITION_FAILED,
     errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.PreconditionRequired: HTTPStatus.PRECONDITION_REQUIRED,

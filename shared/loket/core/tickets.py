@@ -17,6 +17,7 @@ from loket.core.domain.errors import (
     AttachmentNotFound,
     InvalidRequest,
     InvalidTransition,
+    ReferenceNotFound,
     TicketNotFound,
     VersionConflict,
 )
@@ -428,7 +429,11 @@ def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], acto
 
 def merge(source_ref: str, target_ref: str, actor: Actor) -> TicketItem:
     """Merge `source` into `target`: the source closes, pointing at the target; both say so."""
-    source, target = resolve(source_ref), resolve(target_ref)
+    source = resolve(source_ref)
+    try:
+        target = resolve(target_ref)
+    except TicketNotFound:
+        raise ReferenceNotFound(f"into: ticket {target_ref[:64]} does not exist") from None
     if source.ticket_id == target.ticket_id:
         raise InvalidRequest("a ticket cannot be merged into itself")
     if target.status == Status.CLOSED.value:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
+from loket.channels.agent_api.schemas import Requester
 from tests.conftest import load_event
 from tests.integration.agent_api.conftest import Api
 
@@ -74,11 +76,52 @@ def test_patch_unknown_or_owned_fields_are_422(api: Api) -> None:
         assert reply.status == 422, (body, reply.body)
 
 
-def test_patch_null_status_or_empty_body_is_400(api: Api) -> None:
+def test_patch_empty_body_is_400(api: Api) -> None:
     created = api.create()
-    for body in ({"status": None}, {}, {"group": None}):
-        reply = api("patch_ticket", ticket=created["id"], body=body, headers={"if-match": '"1"'})
-        assert reply.status == 400, (body, reply.body)
+
+    reply = api("patch_ticket", ticket=created["id"], body={}, headers={"if-match": '"1"'})
+
+    assert reply.status == 400, reply.body
+    assert "nothing to change" in reply.body["error"]["message"]
+
+
+@pytest.mark.parametrize("field", ["status", "priority", "group", "tags", "cc"])
+def test_patch_null_for_a_field_that_cannot_be_cleared_is_422_as_documented(api: Api, field: str) -> None:
+    created = api.create()
+
+    reply = api("patch_ticket", ticket=created["id"], body={field: None}, headers={"if-match": '"1"'})
+
+    assert (reply.status, reply.body["error"]["code"]) == (422, "validation_error"), reply.body
+    assert reply.body["error"]["details"][0]["field"].startswith(f"body.{field}")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "multipart/form-data", "application/xml"], ids=["text", "multipart", "xml"]
+)
+def test_a_body_that_is_not_json_is_415_not_500(api: Api, content_type: str) -> None:
+    created = api.create()
+
+    reply = api("add_note", ticket=created["id"], raw_body='{"body": "Hi"}', headers={"content-type": content_type})
+
+    assert (reply.status, reply.body["error"]["code"]) == (415, "unsupported_media_type"), reply.body
+
+
+def test_a_custom_field_string_is_not_read_as_a_number(api: Api) -> None:
+    reply = api("create_ticket", body=_create_body(custom_fields={"order": "0" * 1001}))
+
+    assert (reply.status, reply.body["error"]["code"]) == (422, "validation_error"), reply.body
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["ana@example.test", "ana@mail.localhost", "ana@0", "ana@host.123"],
+    ids=["test", "localhost", "no dot", "numeric"],
+)
+def test_an_address_no_mail_can_reach_is_422_and_the_document_says_so(api: Api, address: str) -> None:
+    reply = api("create_ticket", body=_create_body(requester={"email": address}))
+
+    assert (reply.status, reply.body["error"]["code"]) == (422, "validation_error"), reply.body
+    assert not re.search(Requester.model_json_schema()["properties"]["email"]["pattern"], address)
 
 
 def test_patch_status_to_new_or_quarantined_is_409(api: Api) -> None:

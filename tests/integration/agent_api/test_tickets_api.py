@@ -161,6 +161,18 @@ def test_invalid_transition_new_to_closed_is_409_with_reason(api: Api) -> None:
     assert "only a resolved ticket can be closed" in reply.body["error"]["message"]
 
 
+def test_merge_into_a_ticket_that_does_not_exist_is_409_and_a_missing_source_404(api: Api) -> None:
+    source = api.create()
+
+    into_nothing = api("merge_ticket", ticket=source["id"], body={"into": "LKT-999999"}, claims=ADMIN)
+    from_nothing = api("merge_ticket", ticket="LKT-999999", body={"into": source["id"]}, claims=ADMIN)
+
+    assert (into_nothing.status, into_nothing.body["error"]["code"]) == (409, "reference_not_found")
+    assert "LKT-999999" in into_nothing.body["error"]["message"]
+    assert (from_nothing.status, from_nothing.body["error"]["code"]) == (404, "ticket_not_found")
+    assert api("get_ticket", ticket=source["id"]).body["status"] == source["status"]
+
+
 def test_merge_closes_source_links_it_and_needs_admin(api: Api) -> None:
     target = api.create()
     source = api.create(requester={"email": "siti@example.com", "name": "Siti"})
@@ -216,7 +228,7 @@ def test_patch_cc_with_the_same_list_changes_nothing(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("cc", "status"),
-    [(["not an address"], 422), ([f"p{n}@example.com" for n in range(21)], 422), (None, 400)],
+    [(["not an address"], 422), ([f"p{n}@example.com" for n in range(21)], 422), (None, 422)],
     ids=["not an address", "more than 20", "null"],
 )
 def test_patch_cc_bad_values_are_refused(api: Api, cc: Any, status: int) -> None:

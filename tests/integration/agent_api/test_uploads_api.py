@@ -137,8 +137,12 @@ def test_a_reply_naming_anything_but_an_existing_upload_is_refused_and_adds_noth
 
     reply = api("add_reply", ticket=ticket, body={"body": "Here.", "attachments": [key]})
 
-    # a key outside agent/ does not match the documented pattern (422); the others are refused by state (400)
-    expected = (400, "invalid_request") if key.startswith("agent/") else (422, "validation_error")
+    # a key outside agent/ does not match the documented pattern (422); a path out of the uploads is refused (400);
+    # an upload that does not exist is a reference to nothing (409)
+    expected = {
+        "agent/0123/../../inbound/x.pdf": (400, "invalid_request"),
+        "agent/never/made.pdf": (409, "reference_not_found"),
+    }.get(key, (422, "validation_error"))
     assert (reply.status, reply.body["error"]["code"]) == expected
     assert conversation(api, ticket) == before
 
@@ -210,7 +214,7 @@ def test_a_refused_entry_marks_none_of_its_uploads_attached(api: Api, bucket: st
 
     reply = api("add_reply", ticket=ticket, body={"body": "Two files.", "attachments": [mine, "agent/x/none.pdf"]})
 
-    assert reply.status == 400
+    assert reply.status == 409
     assert tags_of(bucket, mine) == {uploads.STATE_TAG: uploads.PENDING}
 
 

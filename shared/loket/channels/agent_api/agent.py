@@ -201,15 +201,9 @@ def patch_ticket(
     changes = body.model_dump(exclude_unset=True)
     if "type" in changes:
         changes["ticket_type"] = changes.pop("type")
-    for name in ("status", "priority"):
-        if changes.get(name) is None:
-            if name in changes:
-                raise InvalidRequest(f"{name} cannot be null")
-        else:
+    for name in ("status", "priority"):  # the schema refuses null for these (422)
+        if name in changes:
             changes[name] = getattr(body, name).value
-    for name in ("group", "tags", "cc"):
-        if name in changes and changes[name] is None:
-            raise InvalidRequest(f"{name} cannot be null")
     if not changes:
         raise InvalidRequest("nothing to change: send at least one field")
     return _ticket_response(svc.update_ticket(ticket, version, changes, actor))
@@ -256,6 +250,8 @@ def _entry_response(result: svc.EntryResult) -> Response[s.EntryCreated]:
     "/v1/uploads",
     summary="Upload a file to attach to a reply or note: the raw bytes are the request body (at most 4 MB)",
     tags=["conversation"],
+    status_code=201,
+    response_description="Uploaded: name its key in a reply or note",
 )
 @requires(AGENT)
 def create_upload(
@@ -277,7 +273,11 @@ def create_upload(
 
 
 @router.post(
-    "/v1/tickets/<ticket>/replies", summary="Add a public reply (mailed to the requester)", tags=["conversation"]
+    "/v1/tickets/<ticket>/replies",
+    summary="Add a public reply (mailed to the requester)",
+    tags=["conversation"],
+    status_code=201,
+    response_description="Added",
 )
 @requires(AGENT)
 def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated]:
@@ -295,7 +295,11 @@ def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated
 
 
 @router.post(
-    "/v1/tickets/<ticket>/notes", summary="Add an internal note (never shown to customers)", tags=["conversation"]
+    "/v1/tickets/<ticket>/notes",
+    summary="Add an internal note (never shown to customers)",
+    tags=["conversation"],
+    status_code=201,
+    response_description="Added",
 )
 @requires(AGENT)
 def add_note(ticket: TicketRef, body: s.NoteCreate) -> Response[s.EntryCreated]:

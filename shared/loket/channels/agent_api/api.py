@@ -12,7 +12,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from loket.channels.agent_api.agent import router
 from loket.core import auth
@@ -65,12 +68,38 @@ def install(app: APIGatewayHttpResolver) -> None:
             return domain_error_response(denied)
         return validation_error_response(list(exc.errors()))
 
+    def unsupported_media_type() -> Response[str]:
+        denied = auth.denial(app)
+        if isinstance(denied, LoketError):
+            return domain_error_response(denied)
+        kind = app.current_event.headers.get("content-type", "")
+        return error_response(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            f"send the body as application/json, not {kind}",
+        )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_media_type(_exc: RequestUnsupportedContentType) -> Response[str]:
+        return unsupported_media_type()
+
+    @app.exception_handler(ValueError)
+    def _value_error(exc: ValueError) -> Response[str]:
+        # Powertools parses a multipart body before validating it, and a multipart Content-Type without a boundary
+        # fails that parse with a bare ValueError; no route here takes multipart
+        if app.current_event.headers.get("content-type", "").strip().lower().startswith("multipart/"):
+            return unsupported_media_type()
+        return unexpected(exc)
+
     @app.not_found
     def _not_found(_exc: Exception) -> Response[str]:
         return error_response(HTTPStatus.NOT_FOUND, "route_not_found", "no such route")
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[str]:
+        return unexpected(exc)
+
+    def unexpected(exc: Exception) -> Response[str]:
         limited = throttled(exc)
         if limited is not None:
             logger.warning("throttled by AWS", exc_info=exc)
@@ -96,17 +125,29 @@ ERROR_SCHEMA: dict[str, Any] = {
         }
     },
 }
+# what API Gateway answers itself, before the function runs (a missing or invalid token: 401; its throttling: 429)
+GATEWAY_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string", "examples": ["Unauthorized"]}},
+}
+_FROM_GATEWAY = (401, 429)
 _WHY = {
-    400: "Malformed JSON, a bad parameter, or a request the ticket's state refuses (an upload that is not yours)",
-    401: "No valid agent token",
+    400: "Malformed JSON, a bad parameter, or a request the ticket's state refuses (an upload that is not yours, a "
+    "cursor this list did not hand out, a change that changes nothing)",
+    401: 'No valid agent token: API Gateway\'s JWT authorizer answers `{"message": "Unauthorized"}`, the function '
+    "(a token without a subject) the error shape",
     403: "The token's role is below the one this route needs",
-    404: "No such ticket, entry or attachment",
-    409: "A transition the status flow forbids",
+    404: "No such ticket, entry or attachment (the one the path names)",
+    409: "A transition the status flow forbids, or the body names something that does not exist (the ticket to "
+    "merge into, an upload): `reference_not_found`",
     412: "Stale version in If-Match: someone changed the ticket since you read it",
     413: "A file, or the files of an entry, over the caps",
+    415: "A body that is not application/json",
     422: "Fields that do not match the schema",
     428: "If-Match is missing",
-    429: "Throttled: retry after the seconds in Retry-After",
+    429: "Throttled: retry after the seconds in Retry-After (API Gateway's own throttling answers "
+    '`{"message": "Too Many Requests"}` without it)',
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
 # what a route may answer besides success, beyond what every route may (429) and what follows from its shape
@@ -138,8 +179,10 @@ def openapi_document(app: ApiGatewayResolver) -> dict[str, Any]:
     )
     declared = auth.declared_routes(app)
     spec["components"]["schemas"]["Error"] = ERROR_SCHEMA
+    spec["components"]["schemas"]["GatewayError"] = GATEWAY_ERROR_SCHEMA
     spec["components"]["schemas"].pop("HTTPValidationError", None)
     spec["components"]["schemas"].pop("ValidationError", None)
+    _exact_keys(spec["components"]["schemas"])
     for path, operations in spec["paths"].items():
         for method, op in operations.items():
             key = (method.upper(), path)
@@ -152,12 +195,19 @@ def openapi_document(app: ApiGatewayResolver) -> dict[str, Any]:
                 op["description"] = (op.get("description", "") + f"\n\nNeeds the role `{role}` or above.").strip()
             if "{ticket}" in path:
                 statuses.add(404)
-            if op.get("parameters") or op.get("requestBody"):
+            if "application/json" in (op.get("requestBody") or {}).get("content", {}):
+                statuses.add(415)
+            if op.get("parameters") or op.get("requestBody") or key == _UPLOAD:
                 statuses.add(422)
+            else:  # Powertools lists a 422 on every route; nothing to validate, nothing to refuse
+                op["responses"].pop("422", None)
             for status in sorted(statuses):
+                schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+                if status in _FROM_GATEWAY:
+                    schema = {"anyOf": [schema, {"$ref": "#/components/schemas/GatewayError"}]}
                 response: dict[str, Any] = {
                     "description": _WHY[status],
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "content": {"application/json": {"schema": schema}},
                 }
                 if status == 429:
                     response["headers"] = _RETRY_AFTER
@@ -170,10 +220,27 @@ def openapi_document(app: ApiGatewayResolver) -> dict[str, Any]:
             if key == _UPLOAD:
                 op["requestBody"] = {
                     "required": True,
-                    "description": "The file's raw bytes (at most 4 MB)",
-                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                    "description": "The file's raw bytes (not empty, at most 4 MB)",
+                    "content": {
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary", "minLength": 1}}
+                    },
                 }
     return spec
+
+
+def _exact_keys(node: Any) -> None:
+    """pydantic renders a dict with constrained keys as `patternProperties` and leaves any other key open; the API
+    refuses such keys (422), so the document closes them: the pattern goes into `propertyNames`."""
+    if isinstance(node, dict):
+        patterns = list(node.get("patternProperties") or {})
+        if len(patterns) == 1 and isinstance(node.get("propertyNames"), dict):
+            node["propertyNames"]["pattern"] = patterns[0]
+            node["additionalProperties"] = False
+        for value in node.values():
+            _exact_keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            _exact_keys(value)
 
 
 def openapi_json(app: ApiGatewayResolver) -> str:

@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from email_validator import SPECIAL_USE_DOMAIN_NAMES  # pydantic's EmailStr loads it anyway
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from loket.core.data.models import AuditItem, EntryItem, TicketItem
 from loket.core.domain.ticket import EntryKind, Priority, Status, format_number
@@ -24,7 +36,18 @@ Key = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[
 # what loket.core.domain.ticket.normalize_tags keeps (it lower-cases)
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-:.]*$")]
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
-CustomValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool | None
+# strict: "0042" stays a string (and its length is checked), it does not turn into the number 42
+CustomValue = Annotated[str, StringConstraints(max_length=1000)] | StrictInt | StrictFloat | StrictBool | None
+# email-validator refuses (422) a domain without a dot, one that does not end in a letter, and its special-use
+# domains (SPECIAL_USE_DOMAIN_NAMES: no mail reaches them); `format: email` allows them, so the document adds a
+# pattern
+_ANY_CASE = "|".join("".join(f"[{c}{c.upper()}]" for c in d) for d in SPECIAL_USE_DOMAIN_NAMES)
+_LABEL = r"[^@.\s_-](?:[^@.\s_]*[^@.\s_-])?"  # no dot, space or '_'; no '-' at either end
+_TLD = r"[^@.\s_-]*[^\W\d_]"  # ends with a letter
+Email = Annotated[
+    EmailStr,
+    Field(json_schema_extra={"pattern": rf"^[^@]+@(?!(?:[^@]*\.)?(?:{_ANY_CASE})$){_LABEL}(?:\.{_LABEL})*\.{_TLD}$"}),
+]
 CustomFields = Annotated[dict[FieldName, CustomValue], Field(max_length=MAX_CUSTOM_FIELDS)]
 
 
@@ -44,7 +67,7 @@ def _check_custom_fields(value: dict[str, Any]) -> dict[str, Any]:
 
 
 class Requester(_Input):
-    email: EmailStr
+    email: Email
     name: Name = ""
 
 
@@ -60,28 +83,40 @@ class TicketCreate(_Input):
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     type: Key | None = None
     custom_fields: CustomFields = Field(default_factory=dict)
-    cc: list[EmailStr] = Field(default_factory=list, max_length=20)
+    cc: list[Email] = Field(default_factory=list, max_length=20)
 
     _custom = field_validator("custom_fields")(_check_custom_fields)
 
 
 class TicketPatch(_Input):
-    """The fields an agent may change. Send only those that change; `null` clears assignee/type."""
+    """The fields an agent may change. Send only those that change (at least one); `null` clears assignee, type
+    and custom fields, and no other field."""
 
-    status: Status | None = None
-    priority: Priority | None = None
+    # at least one field: an empty change is refused (400), so the document says so
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    # None only means "not sent": the document shows no null for these, and a null sent is refused (422)
+    status: Status | SkipJsonSchema[None] = None
+    priority: Priority | SkipJsonSchema[None] = None
     assignee: Key | None = None
-    group: Key | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=MAX_TAGS)
+    group: Key | SkipJsonSchema[None] = None
+    tags: Annotated[list[Tag], Field(max_length=MAX_TAGS)] | SkipJsonSchema[None] = None
     type: Key | None = None
     custom_fields: CustomFields | None = Field(
         default=None, description="Merged into the ticket's fields; a null value removes a field."
     )
-    cc: list[EmailStr] | None = Field(
-        default=None, max_length=20, description="Who else gets the public replies; replaces the list ([] clears it)."
+    cc: Annotated[list[Email], Field(max_length=20)] | SkipJsonSchema[None] = Field(
+        default=None, description="Who else gets the public replies; replaces the list ([] clears it)."
     )
 
     _custom = field_validator("custom_fields")(lambda v: v if v is None else _check_custom_fields(v))
+
+    @field_validator("status", "priority", "group", "tags", "cc", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
 
 
 UploadKey = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^agent/")]

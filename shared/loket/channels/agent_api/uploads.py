@@ -14,7 +14,7 @@ import uuid
 from urllib.parse import quote, unquote
 
 from loket.channels.agent_api.settings import AgentApiSettings
-from loket.core.domain.errors import InvalidRequest, PayloadTooLarge
+from loket.core.domain.errors import InvalidRequest, PayloadTooLarge, ReferenceNotFound
 from loket.core.domain.ticket import Actor, AttachmentRef
 from loket.platform import attachments as storage
 from loket.platform import config
@@ -65,7 +65,7 @@ def for_entry(keys: list[str], actor: Actor) -> list[AttachmentRef]:
             raise InvalidRequest(f"{key!r} is not an upload: POST the file to /v1/uploads first and use its key")
         stored = storage.head(key)
         if stored is None:
-            raise InvalidRequest(f"upload {key!r} does not exist")
+            raise ReferenceNotFound(f"upload {key!r} does not exist (uploads not attached within two days expire)")
         if unquote(stored.metadata.get(_BY, "")) != actor.id:
             raise InvalidRequest(f"upload {key!r} belongs to another agent")
         name = unquote(stored.metadata.get(_NAME, "")) or key.rsplit("/", 1)[-1]

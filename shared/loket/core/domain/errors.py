@@ -52,6 +52,13 @@ class Unauthorized(LoketError):
     code = "unauthorized"
 
 
+class ReferenceNotFound(LoketError):
+    """The request's body names something that does not exist (a ticket to merge into, an upload to attach): the
+    route's own resource is there, so not a 404; the caller can fix the reference and send again."""
+
+    code = "reference_not_found"
+
+
 class AttachmentNotFound(LoketError):
     code = "attachment_not_found"
 
