@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -39,7 +40,7 @@ def matches(patterns: list[Any], record: dict[str, Any]) -> bool:
     return not patterns or any(p.matches_event(record) for p in patterns)
 
 
-class _Worker:
+class _Worker(ABC):
     name = "worker"
 
     def __init__(self, stop: threading.Event) -> None:
@@ -66,8 +67,9 @@ class _Worker:
         """Nothing to do: wait a little before the next step."""
         self.stop.wait(0.2)
 
+    @abstractmethod
     def step(self) -> bool:
-        raise NotImplementedError
+        """One round of work; True when there was something to do."""
 
 
 # ---------------------------------------------------------------------------------------------- SQS
