@@ -104,8 +104,13 @@ def validation_error_response(raw_errors: list[dict[str, Any]]) -> Response[str]
         details.append({"field": ".".join(loc), "problem": err.get("msg", "invalid"), "type": err.get("type", "")})
     if any(d["type"] == "json_invalid" for d in details):
         return error_response(HTTPStatus.BAD_REQUEST, "malformed_json", "the request body is not valid JSON")
+    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", summary(details), details)
+
+
+def summary(details: list[dict[str, Any]]) -> str:
+    """One line for a list of problems: the first, and how many more."""
     first = details[0] if details else {"field": "request", "problem": "invalid"}
     message = f"{first['field'] or 'request'}: {first['problem']}"
     if len(details) > 1:
         message += f" (and {len(details) - 1} more)"
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", message, details)
+    return message

@@ -350,10 +350,9 @@ def submit_json(event: APIGatewayProxyEventV2) -> Response[str]:
             "field": "Idempotency-Key", "problem": "use 1-100 letters, digits, '.', '_', ':' or '-'", "type": "pattern",
         })  # fmt: skip
     if details:
-        message = f"{details[0]['field']}: {details[0]['problem']}"
-        if len(details) > 1:
-            message += f" (and {len(details) - 1} more)"
-        return _json_error(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", message, details, headers=cors)
+        from loket.core.errors import summary
+
+        return _json_error(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", summary(details), details, headers=cors)
     submission = web_form.Submission(
         form=form,
         lang=t.lang,
