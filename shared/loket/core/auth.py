@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from loket.core.domain.directory import RANK, ROLES
 from loket.core.domain.errors import Forbidden, Unauthorized
 from loket.core.domain.ticket import Actor
 
@@ -33,9 +34,6 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from aws_lambda_powertools.event_handler.router import Router
-
-ROLES = ("admin", "lead", "agent")  # strongest first
-RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}  # agent 1, lead 2, admin 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MARK = "__loket_requires__"

@@ -25,6 +25,10 @@ STATUS_OF: dict[type[errors.LoketError], HTTPStatus] = {
     errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.PreconditionRequired: HTTPStatus.PRECONDITION_REQUIRED,
     errors.RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
+    errors.NotFound: HTTPStatus.NOT_FOUND,
+    errors.Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
+    errors.StillReferenced: HTTPStatus.CONFLICT,
+    errors.StaleVersion: HTTPStatus.PRECONDITION_FAILED,
 }
 """Every domain error has exactly one status (a unit test walks every LoketError subclass)."""
 

@@ -59,3 +59,16 @@ def priority_age_sk(priority: str, created_at: str, ticket_id: str) -> str:
 
 def age_sk(created_at: str, ticket_id: str) -> str:
     return f"{created_at}#{ticket_id}"
+
+
+DIRECTORY_PK = "DIRECTORY"
+AGENT_PREFIX = "AGENT#"
+GROUP_PREFIX = "GROUP#"
+
+
+def agent_sk(agent_id: str) -> str:
+    return f"{AGENT_PREFIX}{agent_id}"
+
+
+def group_sk(name: str) -> str:
+    return f"{GROUP_PREFIX}{name}"

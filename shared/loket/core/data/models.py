@@ -20,6 +20,8 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | events to deliver (outbox, read by the table stream -> pipes -> SQS) | table | PK `TICKET#<id>`, SK `EVENT#<at>#<event-id>`, TTL `expires_at` |
 | rate limits (fixed windows)                  | table            | PK `RATE#<scope>#<key>`, SK `<window start>`, TTL `expires_at` |
 | ticket numbers                               | table (counter)  | PK `COUNTER#ticket-number`, SK `COUNTER`, gapless (see repository) |
+| agent by id (token subject); every agent     | table (directory) | PK `DIRECTORY`, SK `AGENT#<id>`; Query begins_with `AGENT#` |
+| group by name; every group                   | table (directory) | PK `DIRECTORY`, SK `GROUP#<name>`; Query begins_with `GROUP#` |
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def configure(table_name: str, region: str | None = None) -> None:
 
 def _forget_connections() -> None:
     aws.forget(aws.DYNAMODB)
-    for model in (TicketItem, EntryItem, AuditItem, LookupItem, CounterItem, TagItem, OutboxItem):
+    for model in (TicketItem, EntryItem, AuditItem, LookupItem, CounterItem, TagItem, OutboxItem, AgentItem, GroupItem):
         model._connection = None  # pynamodb caches its connection per class
 
 
@@ -248,3 +250,28 @@ class OutboxItem(_Base):
     payload = JSONAttribute(default=dict)
     at = UnicodeAttribute()
     expires_at = NumberAttribute()
+
+
+class AgentItem(_Base):
+    """An agent's profile in the directory (one partition holds the whole directory: it is small)."""
+
+    agent_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute(default="agent")
+    groups: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    availability = UnicodeAttribute(default="offline")
+    capacity = NumberAttribute(default=20)
+    updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class GroupItem(_Base):
+    """A group: where tickets wait, how they are assigned, the address replies go out from."""
+
+    name = UnicodeAttribute()
+    address = UnicodeAttribute(default="")
+    assignment_mode = UnicodeAttribute(default="manual")
+    description = UnicodeAttribute(default="")
+    updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()

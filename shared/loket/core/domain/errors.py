@@ -85,3 +85,52 @@ class RateLimited(LoketError):
         super().__init__(f"rate limit {scope} reached; retry after {retry_after} s")
         self.scope = scope
         self.retry_after = retry_after
+
+
+class NotFound(LoketError):
+    """An object of the directory or the configuration (agent, group, rule, macro) that does not exist."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, ref: str) -> None:
+        super().__init__(f"{kind} {ref} does not exist")
+        self.kind = kind
+        self.ref = ref
+
+
+class Unprocessable(LoketError):
+    """A well-formed request whose content cannot be accepted (an unknown group in a rule, a pattern that does
+    not compile, a negative capacity): the message says which and why."""
+
+    code = "unprocessable"
+
+
+class StillReferenced(LoketError):
+    """Deleting something that tickets, rules or agents still point at, without saying where to move them."""
+
+    code = "still_referenced"
+
+    def __init__(self, kind: str, ref: str, referenced_by: list[str]) -> None:
+        shown = ", ".join(referenced_by[:10]) + (
+            f" and {len(referenced_by) - 10} more" if len(referenced_by) > 10 else ""
+        )
+        super().__init__(f"{kind} {ref} is still referenced by {shown}; say where to move them")
+        self.kind = kind
+        self.ref = ref
+        self.referenced_by = referenced_by
+
+
+class StaleVersion(LoketError):
+    """A change to a directory or configuration object named a version that is no longer current (If-Match)."""
+
+    code = "version_conflict"
+
+    def __init__(self, kind: str, ref: str, expected: int | None, actual: int | None = None) -> None:
+        detail = f"{kind} {ref} was changed by someone else"
+        if actual is not None:
+            detail += f" (you sent version {expected}, current is {actual})"
+        super().__init__(detail + "; reload it and try again")
+        self.kind = kind
+        self.ref = ref
+        self.expected = expected
+        self.actual = actual
