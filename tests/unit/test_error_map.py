@@ -32,6 +32,9 @@ def _example(cls: type[errors.LoketError]) -> errors.LoketError:
         errors.InvalidTransition: ("closed", "reopen"),
         errors.AttachmentNotFound: ("LKT-1", "e-1", 0),
         errors.RateLimited: ("ip", 60),
+        errors.NotFound: ("group", "billing"),
+        errors.StaleVersion: ("group", "billing", 1, 2),
+        errors.StillReferenced: ("group", "billing", ["LKT-1", "rule r-1"]),
     }
     return cls(*samples.get(cls, ("what went wrong",)))  # type: ignore[arg-type]
 

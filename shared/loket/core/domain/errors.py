@@ -123,7 +123,7 @@ class StillReferenced(LoketError):
 class StaleVersion(LoketError):
     """A change to a directory or configuration object named a version that is no longer current (If-Match)."""
 
-    code = "version_conflict"
+    code = "stale_version"
 
     def __init__(self, kind: str, ref: str, expected: int | None, actual: int | None = None) -> None:
         detail = f"{kind} {ref} was changed by someone else"
