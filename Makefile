@@ -58,7 +58,7 @@ format: install ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 openapi: install ## regenerate the committed OpenAPI document from the code
-	PYTHONPATH=shared $(PY) -m loket.channels.agent_api.openapi_dump > docs/openapi.json
+	PYTHONPATH=shared:. $(PY) -c "from functions.agent_api.app import openapi_json; print(openapi_json())" > docs/openapi.json
 
 bench: install ## cold-start and throughput figures as ratios in one run; mail-to-acknowledgement latency by stage
 	PYTHONPATH=shared:. $(PY) tests/bench.py

@@ -1,7 +1,8 @@
 """Agent API: the /v1 routes behind the HTTP API's JWT authorizer.
 
-Serves the agent API's routers, composed with the one auth gate and the error map (`build_app`), built on the
-first request: the routes' schemas and validation are not paid for at import (cold start).
+Serves the routers below, composed with the one auth gate and the error map (`build_app`), built on the first
+request: the routes' schemas and validation are not paid for at import (cold start). A feature that adds agent or
+admin routes adds its router to `routers()` and its routes to this function's events in template.yaml.
 """
 
 from __future__ import annotations
@@ -20,11 +21,19 @@ from loket.platform.observability import logger, metrics
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.event_handler.api_gateway import Router
 
 # read and validated on the first invocation: a missing or malformed variable fails it, naming the variable
 SETTINGS = (AwsSettings, DataSettings, AgentApiSettings, AttachmentSettings)
 
 _resolver: APIGatewayHttpResolver | None = None
+
+
+def routers() -> list[Router]:
+    """The routers this function serves (imported on the first request)."""
+    from loket.channels.agent_api.agent import router as tickets
+
+    return [tickets]
 
 
 def resolver() -> APIGatewayHttpResolver:
@@ -33,8 +42,17 @@ def resolver() -> APIGatewayHttpResolver:
     if _resolver is None:
         from loket.channels.agent_api.api import build_app
 
-        _resolver = build_app()
+        _resolver = build_app(*routers())
     return _resolver
+
+
+def openapi_json() -> str:
+    """The OpenAPI document of exactly what this function serves (`make openapi` commits it as docs/openapi.json)."""
+    import json
+
+    from loket.channels.agent_api.api import openapi_document
+
+    return json.dumps(openapi_document(resolver()), indent=2, sort_keys=True)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

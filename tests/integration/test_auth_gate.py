@@ -106,8 +106,8 @@ def test_a_route_that_declares_nothing_answers_403_to_everyone(lambda_context: A
     def forgotten() -> Response[str]:
         return Response(200, "text/plain", "reached")
 
-    app: APIGatewayHttpResolver = build_app()
-    app.include_router(extra)
+    # a resolver of its own: a router included into a second resolver would hand that one its context
+    app: APIGatewayHttpResolver = build_app(extra)
     event = _event("AgentApiFunction", "GET", "/v1/agents")
     event.update(routeKey="GET /v1/forgotten", rawPath="/v1/forgotten")
     event["requestContext"]["http"]["path"] = "/v1/forgotten"

@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
@@ -118,3 +119,26 @@ def summary(details: list[dict[str, Any]]) -> str:
     if len(details) > 1:
         message += f" (and {len(details) - 1} more)"
     return message
+
+
+# --- what a route may answer, for the OpenAPI document -------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ANSWERS = "__loket_answers__"
+
+
+def answers(*statuses: int) -> Callable[[F], F]:
+    """Declare the error statuses a route may answer beyond what its shape implies (401/403 from its role, 404 from a
+    path parameter, 422 from parameters or a body, 415 from a JSON body, 429 always); under the route decorator,
+    next to `@requires`. A route that answers 428 requires If-Match in the document."""
+
+    def mark(func: F) -> F:
+        setattr(func, _ANSWERS, tuple(sorted(set(statuses))))
+        return func
+
+    return mark
+
+
+def answers_of(func: Callable[..., Any]) -> tuple[int, ...]:
+    found = getattr(func, _ANSWERS, ())
+    return found if isinstance(found, tuple) else ()

@@ -22,6 +22,7 @@ from loket.core.auth import ADMIN, AGENT, PUBLIC, current_actor, requires
 from loket.core.data import tickets as repo
 from loket.core.domain.errors import InvalidRequest, PreconditionRequired
 from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
+from loket.core.errors import answers
 from loket.platform import config
 from loket.platform.observability import TICKET_CREATED, count
 
@@ -118,6 +119,7 @@ def list_agents() -> s.AgentList:
     responses={201: {"description": "Created"}, 200: {"description": "Replayed: this Idempotency-Key made it"}},
 )
 @requires(AGENT)
+@answers(400)
 def create_ticket(
     body: s.TicketCreate,
     idempotency_key: Annotated[
@@ -154,6 +156,7 @@ def create_ticket(
 
 @router.get("/v1/tickets", summary="List tickets (queue views) with filters and a cursor", tags=["tickets"])
 @requires(AGENT)
+@answers(400)
 def list_tickets(
     status: Annotated[Status | None, Query()] = None,
     priority: Annotated[Priority | None, Query()] = None,
@@ -191,6 +194,7 @@ def get_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
     tags=["tickets"],
 )
 @requires(AGENT)
+@answers(400, 409, 412, 428)
 def patch_ticket(
     ticket: TicketRef,
     body: s.TicketPatch,
@@ -254,6 +258,7 @@ def _entry_response(result: svc.EntryResult) -> Response[s.EntryCreated]:
     response_description="Uploaded: name its key in a reply or note",
 )
 @requires(AGENT)
+@answers(400, 413)
 def create_upload(
     filename: Annotated[str, Query(min_length=1, max_length=300, description="The file's name as mailed")],
     content_type: Annotated[
@@ -280,6 +285,7 @@ def create_upload(
     response_description="Added",
 )
 @requires(AGENT)
+@answers(400, 409, 412, 413)
 def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated]:
     actor = current_actor(router)
     files = uploads.for_entry(body.attachments, actor)
@@ -302,6 +308,7 @@ def add_reply(ticket: TicketRef, body: s.ReplyCreate) -> Response[s.EntryCreated
     response_description="Added",
 )
 @requires(AGENT)
+@answers(400, 409, 412, 413)
 def add_note(ticket: TicketRef, body: s.NoteCreate) -> Response[s.EntryCreated]:
     actor = current_actor(router)
     files = uploads.for_entry(body.attachments, actor)
@@ -319,6 +326,7 @@ def list_audit(ticket: TicketRef) -> s.AuditList:
 
 @router.post("/v1/tickets/<ticket>/merge", summary="Merge this ticket into another (admins only)", tags=["tickets"])
 @requires(ADMIN)
+@answers(400, 409, 412)
 def merge_ticket(ticket: TicketRef, body: s.MergeRequest) -> Response[s.TicketOut]:
     actor = current_actor(router)
     return _ticket_response(svc.merge(ticket, body.into, actor))
@@ -326,6 +334,7 @@ def merge_ticket(ticket: TicketRef, body: s.MergeRequest) -> Response[s.TicketOu
 
 @router.post("/v1/tickets/<ticket>/release", summary="Release a quarantined ticket into the queue", tags=["tickets"])
 @requires(AGENT)
+@answers(409, 412)
 def release_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
     actor = current_actor(router)
     return _ticket_response(svc.release(ticket, actor))

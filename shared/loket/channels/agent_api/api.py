@@ -1,6 +1,7 @@
 """The agent API as one resolver: its routers, the auth gate and the JSON error map; and its OpenAPI document.
 
-`functions/agent_api` serves `build_app()`; `openapi_dump` prints `openapi_json(build_app())`, so the committed
+`functions/agent_api` composes the routers it serves (this channel's and the features' admin and ticket routes)
+with `build_app(*routers)`; `make openapi` prints `openapi_document` of that same resolver, so the committed
 document describes exactly what the function serves.
 """
 
@@ -11,16 +12,16 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
 
-from loket.channels.agent_api.agent import router
 from loket.core import auth
 from loket.core.domain.errors import LoketError
 from loket.core.errors import (
+    answers_of,
     domain_error_response,
     error_response,
     throttled,
@@ -44,10 +45,12 @@ SECURITY_SCHEMES: dict[str, Any] = {
 }
 
 
-def build_app() -> APIGatewayHttpResolver:
-    """The resolver `functions/agent_api` serves: the agent routes behind the one gate, errors in one shape."""
+def build_app(*routers: Router) -> APIGatewayHttpResolver:
+    """A resolver serving `routers` behind the one gate, errors in one shape (`functions/agent_api` passes the
+    agent routes of this channel and of the features)."""
     app = APIGatewayHttpResolver(enable_validation=True)
-    app.include_router(router)
+    for router in routers:
+        app.include_router(router)
     install(app)
     return app
 
@@ -138,31 +141,21 @@ _WHY = {
     401: 'No valid agent token: API Gateway\'s JWT authorizer answers `{"message": "Unauthorized"}`, the function '
     "(a token without a subject) the error shape",
     403: "The token's role is below the one this route needs",
-    404: "No such ticket, entry or attachment (the one the path names)",
-    409: "A transition the status flow forbids, or the body names something that does not exist (the ticket to "
-    "merge into, an upload): `reference_not_found`",
-    412: "Stale version in If-Match: someone changed the ticket since you read it",
+    404: "No such ticket, entry, attachment or object (the one the path names)",
+    409: "A transition the status flow forbids, the body names something that does not exist (the ticket to "
+    "merge into, an upload): `reference_not_found`, or a deletion of something still referenced: `still_referenced`",
+    412: "Stale version in If-Match: someone changed the ticket or object since you read it",
     413: "A file, or the files of an entry, over the caps",
     415: "A body that is not application/json",
-    422: "Fields that do not match the schema",
+    422: "Fields that do not match the schema, or content that cannot be accepted (the message says why)",
     428: "If-Match is missing",
     429: "Throttled: retry after the seconds in Retry-After (API Gateway's own throttling answers "
     '`{"message": "Too Many Requests"}` without it)',
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
-# what a route may answer besides success, beyond what every route may (429) and what follows from its shape
-# (401 and 403 when it needs a role, 404 when it names a ticket, 422 when it takes parameters or a body)
-_MORE: dict[tuple[str, str], tuple[int, ...]] = {
-    ("POST", "/v1/tickets"): (400,),
-    ("GET", "/v1/tickets"): (400,),
-    ("PATCH", "/v1/tickets/{ticket}"): (400, 409, 412, 428),
-    ("POST", "/v1/uploads"): (400, 413),
-    ("POST", "/v1/tickets/{ticket}/replies"): (400, 409, 412, 413),
-    ("POST", "/v1/tickets/{ticket}/notes"): (400, 409, 412, 413),
-    ("POST", "/v1/tickets/{ticket}/merge"): (400, 409, 412),
-    ("POST", "/v1/tickets/{ticket}/release"): (409, 412),
-}
-_IF_MATCH = ("PATCH", "/v1/tickets/{ticket}")
+# what a route may answer besides success comes from its `@answers(...)`, beyond what every route may (429) and
+# what follows from its shape (401 and 403 when it needs a role, 404 when the path names something, 422 when it
+# takes parameters or a body)
 _UPLOAD = ("POST", "/v1/uploads")
 
 
@@ -178,6 +171,10 @@ def openapi_document(app: ApiGatewayResolver) -> dict[str, Any]:
         )
     )
     declared = auth.declared_routes(app)
+    more = {
+        (route.method.upper(), route.openapi_path): answers_of(route.func)
+        for route in (*app._static_routes, *app._dynamic_routes)
+    }
     spec["components"]["schemas"]["Error"] = ERROR_SCHEMA
     spec["components"]["schemas"]["GatewayError"] = GATEWAY_ERROR_SCHEMA
     spec["components"]["schemas"].pop("HTTPValidationError", None)
@@ -187,13 +184,13 @@ def openapi_document(app: ApiGatewayResolver) -> dict[str, Any]:
         for method, op in operations.items():
             key = (method.upper(), path)
             need = declared.get(key)
-            statuses = {429, *_MORE.get(key, ())}
+            statuses = {429, *more.get(key, ())}
             if need is None or not need.public:
                 op["security"] = [{"bearer": []}]
                 statuses |= {401, 403}
                 role = need.role if need is not None else "nobody"
                 op["description"] = (op.get("description", "") + f"\n\nNeeds the role `{role}` or above.").strip()
-            if "{ticket}" in path:
+            if "{" in path:
                 statuses.add(404)
             if "application/json" in (op.get("requestBody") or {}).get("content", {}):
                 statuses.add(415)
@@ -212,7 +209,7 @@ def openapi_document(app: ApiGatewayResolver) -> dict[str, Any]:
                 if status == 429:
                     response["headers"] = _RETRY_AFTER
                 op["responses"][str(status)] = response
-            if key == _IF_MATCH:
+            if 428 in statuses:
                 for param in op.get("parameters", []):
                     if param["in"] == "header" and param["name"] == "if-match":
                         param["required"] = True
@@ -245,7 +242,3 @@ def _exact_keys(node: Any) -> None:
 
 def openapi_json(app: ApiGatewayResolver) -> str:
     return json.dumps(openapi_document(app), sort_keys=True)
-
-
-def dump_openapi() -> None:
-    print(json.dumps(openapi_document(build_app()), indent=2, sort_keys=True))
