@@ -1,18 +1,23 @@
-// The Loket agent console: boot, sign-in state and the hash router (#/queue, #/tickets/LKT-12, ...).
+// The Loket agent console: boot, sign-in state, the language and the hash router (#/queue, #/tickets/LKT-12, ...).
 
 import { loadAgents } from './agents.js';
 import { createApi } from './api.js';
 import { finishHostedSignIn, forgetToken, freshToken, hostedSignOutUrl, readToken, tokenProblem, userOf } from './auth.js';
 import { loadConfig } from './config.js';
 import { h } from './dom.js';
+import { label, language, preferredLanguage, t, translateStatic, useLanguage } from './i18n.js';
+import { installShortcuts, openShortcutHelp } from './shortcuts.js';
 import { renderCreate } from './views/create.js';
 import { renderQueue } from './views/queue.js';
 import { renderSignIn } from './views/signin.js';
 import { renderTicket } from './views/ticket.js';
 
 const main = document.getElementById('main');
+const messages = document.getElementById('messages');
+const viewSlot = document.getElementById('view');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
+const languagePicker = document.getElementById('language');
 
 const ctx = {
   config: null,
@@ -22,20 +27,17 @@ const ctx = {
   agentsToken: null,
   agentsLoaded: null,
   flash: null, // {text, kind} shown once by the next view
+  // what the keyboard shortcuts do on the current view (next, previous, open, search, reply, note, assignMe);
+  // each view sets the ones it has, route() clears them
+  actions: {},
   navigate(hash) {
     if (window.location.hash === hash) route();
     else window.location.hash = hash;
   },
-  /** Show a message at the top of the current view (kind: info | success | error). */
+  /** Show a message above the current view (kind: info | success | error), announced by the live region. */
   notify(text, kind = 'info') {
-    let box = main.querySelector('.flash');
-    if (!box) {
-      box = h('div', { class: 'flash' });
-      main.prepend(box);
-    }
-    box.className = `flash alert ${kind}`;
-    box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    box.replaceChildren(h('p', {}, text));
+    const box = h('div', { class: `flash alert ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('p', {}, text));
+    messages.replaceChildren(box);
   },
   /** Remember a message for the next view (after a navigation). */
   flashNext(text, kind = 'success') {
@@ -61,8 +63,8 @@ function renderChrome() {
   if (!ctx.user) return;
   who.append(
     h('span', { class: 'who-name' }, ctx.user.name),
-    ctx.user.role ? h('span', { class: `badge role-${ctx.user.role}` }, ctx.user.role) : null,
-    h('button', { type: 'button', class: 'link', onclick: signOutClicked }, 'Sign out'),
+    ctx.user.role ? h('span', { class: `badge role-${ctx.user.role}` }, label('role', ctx.user.role)) : null,
+    h('button', { type: 'button', class: 'link', onclick: signOutClicked }, t('app.sign_out')),
   );
 }
 
@@ -79,12 +81,16 @@ function signOutClicked() {
   ctx.user = null;
   if (hosted) window.location.assign(hosted);
   else {
-    ctx.flash = { text: 'You are signed out.', kind: 'info' };
+    ctx.flash = { text: t('app.signed_out'), kind: 'info' };
     route();
   }
 }
 
+let routing = 0; // the newest route() call; an older one that finishes later does not steal the focus
+
 async function route() {
+  routing += 1;
+  const mine = routing;
   const { parts, params } = parseHash();
   const token = await freshToken(ctx.config);
   const problem = token ? tokenProblem(token) : '';
@@ -100,7 +106,9 @@ async function route() {
   }
 
   const view = h('div', { class: 'view' });
-  main.replaceChildren(view);
+  viewSlot.replaceChildren(view);
+  messages.replaceChildren();
+  ctx.actions = {};
   if (ctx.flash) {
     const { text, kind } = ctx.flash;
     ctx.flash = null;
@@ -116,14 +124,31 @@ async function route() {
     else if (name === 'quarantine') await renderQueue(ctx, view, params, { quarantine: true });
     else if (name === 'new') await renderCreate(ctx, view);
     else if (name === 'tickets' && parts[1]) await renderTicket(ctx, view, parts[1]);
-    else view.append(h('h1', { tabindex: '-1' }, 'Not found'), h('p', {}, h('a', { href: '#/queue' }, 'Back to the queue')));
+    else {
+      view.append(
+        h('h1', { tabindex: '-1' }, t('app.not_found')),
+        h('p', {}, h('a', { href: '#/queue' }, t('app.back_to_queue'))),
+      );
+    }
   } catch (error) {
     if (error?.status !== 401) ctx.notify(error.message || String(error), 'error');
   }
-  view.querySelector('h1')?.focus();
+  // focus follows the view change: its heading, so a screen reader starts at the new page's title
+  if (mine === routing && !document.querySelector('dialog[open]')) view.querySelector('h1')?.focus();
+}
+
+async function changeLanguage() {
+  await useLanguage(languagePicker.value, { remember: true });
+  translateStatic();
+  await route();
+  languagePicker.focus(); // the agent stays where they were, on the picker
 }
 
 async function boot() {
+  await useLanguage(preferredLanguage());
+  translateStatic();
+  languagePicker.value = language();
+  languagePicker.addEventListener('change', changeLanguage);
   ctx.config = await loadConfig();
   try {
     await finishHostedSignIn(ctx.config);
@@ -133,13 +158,14 @@ async function boot() {
   ctx.api = createApi({
     baseUrl: ctx.config.apiBaseUrl,
     token: () => freshToken(ctx.config),
-    onUnauthorized: (error) =>
-      ctx.signOut(`Please sign in again: the API did not accept your sign-in (${error.message}).`),
+    onUnauthorized: (error) => ctx.signOut(t('app.sign_in_again', { reason: error.message })),
   });
   document.getElementById('skip-link').addEventListener('click', (event) => {
     event.preventDefault();
     (main.querySelector('h1') || main).focus();
   });
+  document.getElementById('shortcuts-button').addEventListener('click', () => openShortcutHelp());
+  installShortcuts(ctx);
   window.addEventListener('hashchange', route);
   await route();
 }
