@@ -41,7 +41,10 @@ function localeFor(code) {
 export async function useLanguage(code, { remember = false } = {}) {
   const wanted = LANGUAGES.includes(code) ? code : 'en';
   const response = await fetch(`i18n/${wanted}.json`, { cache: 'no-cache' });
-  if (!response.ok) throw new Error(`i18n/${wanted}.json: HTTP ${response.status}`);
+  if (!response.ok) {
+    if (wanted !== 'en') return useLanguage('en', { remember }); // a catalogue that cannot load: English
+    throw new Error(`HTTP ${response.status} ${response.url}`);
+  }
   catalogue = await response.json();
   lang = wanted;
   const locale = localeFor(lang);
