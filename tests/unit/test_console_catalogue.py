@@ -190,6 +190,17 @@ def test_both_catalogues_have_exactly_the_same_keys_and_no_empty_value() -> None
         assert empty == [], f"{lang}.json has empty values"
 
 
+# Words Indonesian writes as English does; any other Indonesian value equal to the English one is a copy left
+# untranslated (the browser test only sees English values that differ from the Indonesian ones).
+SAME_IN_BOTH = {"API", "email", "Email", "WhatsApp", "Cc", "CC", "status", "Status", "tag", "Tag", "normal", "admin",
+                "Enter", "LKT-…", "{name} {value}", "({type}, {kb} KB)"}  # fmt: skip
+
+
+def test_no_indonesian_value_is_an_english_copy_left_untranslated() -> None:
+    en, id_ = catalogue("en"), catalogue("id")
+    assert sorted(k for k in en if en[k] == id_[k] and en[k] not in SAME_IN_BOTH) == []
+
+
 def test_each_translation_has_the_placeholders_of_the_english_text() -> None:
     en, id_ = catalogue("en"), catalogue("id")
     differ = {k: (en[k], id_[k]) for k in en if set(PLACEHOLDER.findall(en[k])) != set(PLACEHOLDER.findall(id_[k]))}
