@@ -51,6 +51,24 @@ const ctx = {
   },
 };
 
+/** The pages, by the first part of the address (#/queue, #/tickets/LKT-12). A page renders into `view` and
+ * starts with an <h1 tabindex="-1">; it answers false when the address names nothing it has (404). `role`: the
+ * least role that may open it (the nav hides links with a data-role the agent lacks). */
+const PAGES = {
+  signin: { render: (view) => renderSignIn(ctx, view, route) },
+  queue: { render: (view, params) => renderQueue(ctx, view, params, { quarantine: false }) },
+  quarantine: { render: (view, params) => renderQueue(ctx, view, params, { quarantine: true }) },
+  new: { render: (view) => renderCreate(ctx, view) },
+  tickets: { render: (view, params, parts) => (parts[1] ? renderTicket(ctx, view, parts[1]) : false) },
+};
+
+const RANK = { agent: 1, lead: 2, admin: 3 };
+
+/** Whether the signed-in agent's role is at least `role`. */
+function mayOpen(role) {
+  return (RANK[ctx.user?.role] || 0) >= (RANK[role] || 0);
+}
+
 function parseHash() {
   const raw = window.location.hash.replace(/^#/, '') || '/queue';
   const [path, query = ''] = raw.split('?');
@@ -59,6 +77,7 @@ function parseHash() {
 
 function renderChrome() {
   nav.hidden = !ctx.user;
+  for (const item of nav.querySelectorAll('[data-role]')) item.hidden = !mayOpen(item.dataset.role);
   who.replaceChildren();
   if (!ctx.user) return;
   who.append(
@@ -118,14 +137,10 @@ async function route() {
   let name = parts[0] || 'queue';
   if (!ctx.user) name = 'signin';
   markCurrent(name === 'queue' && params.get('assignee') === 'me' ? 'mine' : name);
+  const page = Object.hasOwn(PAGES, name) ? PAGES[name] : null;
   try {
-    if (name === 'signin') await renderSignIn(ctx, view, route);
-    else if (name === 'queue') await renderQueue(ctx, view, params, { quarantine: false });
-    else if (name === 'quarantine') await renderQueue(ctx, view, params, { quarantine: true });
-    else if (name === 'new') await renderCreate(ctx, view);
-    else if (name === 'tickets' && parts[1]) await renderTicket(ctx, view, parts[1]);
-    else {
-      view.append(
+    if (!page || (page.role && !mayOpen(page.role)) || (await page.render(view, params, parts)) === false) {
+      view.replaceChildren(
         h('h1', { tabindex: '-1' }, t('app.not_found')),
         h('p', {}, h('a', { href: '#/queue' }, t('app.back_to_queue'))),
       );
@@ -133,8 +148,11 @@ async function route() {
   } catch (error) {
     if (error?.status !== 401) ctx.notify(error.message || String(error), 'error');
   }
+  if (mine !== routing) return;
+  const heading = view.querySelector('h1');
+  document.title = heading ? t('app.page_title', { page: heading.textContent.trim() }) : t('app.title');
   // focus follows the view change: its heading, so a screen reader starts at the new page's title
-  if (mine === routing && !document.querySelector('dialog[open]')) view.querySelector('h1')?.focus();
+  if (!document.querySelector('dialog[open]')) heading?.focus();
 }
 
 async function changeLanguage() {

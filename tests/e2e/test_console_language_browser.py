@@ -201,7 +201,7 @@ def test_the_language_follows_the_browser_can_be_switched_and_is_remembered(
     expect(page.get_by_role("heading", level=1)).to_have_text("Masuk ke Loket")
     expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.get_by_label("Bahasa", exact=True)).to_be_focused()
-    assert page.title() == "Konsol Loket"
+    assert page.title() == "Masuk ke Loket · Konsol Loket"
     assert page.evaluate("localStorage.getItem('loket.lang')") == "id"
 
     page.reload()  # remembered over the browser's English
