@@ -154,7 +154,8 @@ def gate(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[A
     actor = authorize(need, app.current_event.raw_event)
     if actor is not None:
         app.append_context(**{_ACTOR: actor})
-        ref = (app.current_event.path_parameters or {}).get(need.ticket) if need and need.ticket else None
+        params = app.current_event.get("pathParameters") or {}
+        ref = params.get(need.ticket) if need is not None and need.ticket else None
         if ref is not None:
             from loket.core.data import tickets
 

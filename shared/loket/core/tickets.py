@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from loket.core import events
 from loket.core.data import tickets as repo
@@ -505,7 +505,7 @@ class BulkOutcome:
     """What became of one ticket of a bulk change."""
 
     ref: str
-    outcome: str  # changed | unchanged | not_found | invalid_transition | conflict
+    outcome: Literal["changed", "unchanged", "not_found", "invalid_transition", "conflict"]
     ticket: TicketItem | None = None
     message: str = ""
 
