@@ -7,6 +7,7 @@ resolved against that stack, so functions see moto's physical names exactly as t
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -350,15 +351,13 @@ class EmbeddedAws:
 
             serialize = TypeSerializer().serialize
             for item in items:
-                try:
+                with contextlib.suppress(dynamodb.exceptions.ConditionalCheckFailedException):
                     dynamodb.put_item(
                         TableName=table,
                         Item={k: serialize(v) for k, v in item.items()},
                         ConditionExpression="attribute_not_exists(#k)",
                         ExpressionAttributeNames={"#k": hash_key},
                     )
-                except dynamodb.exceptions.ConditionalCheckFailedException:
-                    pass
 
     def _create_secret_parameters(self) -> None:
         ssm = self.client("ssm")
