@@ -234,6 +234,7 @@ def list_tickets(
     tags=["tickets"],
 )
 @requires(AGENT)
+@answers(400)
 def bulk_change(body: s.BulkChange) -> s.BulkResults:
     actor = current_actor(router)
     changes = body.model_dump(exclude_unset=True, exclude={"tickets"})
