@@ -428,3 +428,13 @@ def test_every_agent_sets_their_own_availability(api: Api) -> None:
 def test_my_availability_outside_the_directory_is_404(api: Api) -> None:
     reply = api("put_my_availability", body={"availability": "away"}, claims=AGENT)
     assert reply.status == 404 and "agent agent-1 does not exist" in reply.body["error"]["message"]
+
+
+def test_an_agent_cannot_take_another_agents_address(api: Api) -> None:
+    _agent(api, "sub-rina", "rina@example.com")
+    _agent(api, "sub-budi", "budi@example.com")
+    body = {"email": "rina@example.com"}
+    reply = api("admin_put_agent", path={"agent": "sub-budi"}, body=body, headers=_etag(1), claims=ADMIN)
+    assert reply.status == 422 and "already belongs to agent sub-rina" in reply.body["error"]["message"]
+    same = api("admin_put_agent", path={"agent": "sub-rina"}, body=body, headers=_etag(1), claims=ADMIN)
+    assert same.status == 200

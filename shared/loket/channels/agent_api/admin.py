@@ -189,6 +189,12 @@ def _agent(agent_id: str) -> Agent:
     return found
 
 
+def _address_is_free(agent: Agent) -> None:
+    taken = next((a for a in directory.agents() if a.email == agent.email and a.agent_id != agent.agent_id), None)
+    if taken is not None:
+        raise Unprocessable(f"email: {agent.email} already belongs to agent {taken.agent_id}")
+
+
 def _lead_reaches(actor: Actor, agent: Agent) -> bool:
     """An admin reaches every agent; a lead those who share a group with them (and themself)."""
     if has_role(actor, "admin"):
@@ -289,9 +295,7 @@ def create_agent(body: AgentCreate) -> Response[AgentOut]:
         capacity=body.capacity,
     )
     directory.check_agent(new)  # nothing is created for an agent the directory would refuse
-    taken = next((a for a in directory.agents() if a.email == new.email), None)
-    if taken is not None:
-        raise Unprocessable(f"email: {new.email} already belongs to agent {taken.agent_id}")
+    _address_is_free(new)
     if body.id is None:
         from loket.channels.agent_api import logins
 
@@ -324,6 +328,7 @@ def put_agent(agent: AgentRef, body: AgentIn, if_match: IfMatch = None) -> Respo
         capacity=body.capacity,
     )
     directory.check_agent(new)
+    _address_is_free(new)
     if new.role != current.role:
         from loket.channels.agent_api import logins
 
