@@ -28,7 +28,14 @@ from loket.core.domain.directory import (
     problems_of_agent,
     problems_of_group,
 )
-from loket.core.domain.errors import NotFound, StaleVersion, StillReferenced, Unprocessable
+from loket.core.domain.errors import (
+    AlreadyExists,
+    NotFound,
+    ReferenceNotFound,
+    StaleVersion,
+    StillReferenced,
+    Unprocessable,
+)
 from loket.core.domain.ticket import Actor
 
 __all__ = [
@@ -111,12 +118,12 @@ def change_availability(agent_id: str, availability: Availability, expected: int
 
 def save_group(new: Group, expected: int | None = None) -> Group:
     problems = problems_of_group(new)
+    if problems:
+        raise Unprocessable("; ".join(problems))
     if new.address:
         taken = group_by_address(new.address)
         if taken is not None and taken.name != new.name:
-            problems.append(f"address: {new.address} already belongs to group {taken.name}")
-    if problems:
-        raise Unprocessable("; ".join(problems))
+            raise AlreadyExists(f"address: {new.address} already belongs to group {taken.name}")
     return repo.save_group(new, expected)
 
 
@@ -174,7 +181,7 @@ def remove_agent(agent_id: str, expected: int, move_to: str | None = None, actor
     current = repo.get_agent(agent_id)
     _checked("agent", agent_id, current.version if current else None, expected)
     if move_to is not None and (move_to == agent_id or repo.get_agent(move_to) is None):
-        raise Unprocessable(f"move_to: {move_to!r} is not another agent of the directory")
+        raise ReferenceNotFound(f"move_to: {move_to!r} is not another agent of the directory")
     _release("agent", agent_id, move_to, actor or Actor(kind="system", id="directory"))
     repo.delete_agent(agent_id, expected)
 
@@ -184,7 +191,7 @@ def remove_group(name: str, expected: int, move_to: str | None = None, actor: Ac
     current = repo.get_group(name)
     _checked("group", name, current.version if current else None, expected)
     if move_to is not None and (move_to == name or repo.get_group(move_to) is None):
-        raise Unprocessable(f"move_to: {move_to!r} is not another group of the directory")
+        raise ReferenceNotFound(f"move_to: {move_to!r} is not another group of the directory")
     _release("group", name, move_to, actor or Actor(kind="system", id="directory"))
     repo.delete_group(name, expected)
 

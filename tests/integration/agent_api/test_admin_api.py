@@ -111,7 +111,7 @@ def test_unknown_groups_are_404(api: Api) -> None:
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ({"name": "Billing Team"}, "name: 'Billing Team' must be 1-40 lowercase letters"),
+        ({"name": "Billing Team"}, "name: String should match pattern '^[a-z0-9][a-z0-9-]{0,39}$'"),
         ({"name": "billing", "assignment_mode": "random"}, "assignment_mode"),
         ({"name": "billing", "address": "not-an-address"}, "address"),
         ({"name": "billing", "colour": "red"}, "colour"),
@@ -124,12 +124,21 @@ def test_bad_groups_are_422_with_the_reason(api: Api, body: dict[str, Any], reas
     assert directory.groups() == []
 
 
-def test_a_group_twice_and_an_address_taken_are_422(api: Api) -> None:
+def test_a_group_twice_and_an_address_taken_are_409(api: Api) -> None:
     _group(api, "billing", address="billing@example.com")
     again = api("admin_create_group", body={"name": "billing"}, claims=ADMIN)
-    assert again.status == 422 and "already exists" in again.body["error"]["message"]
+    assert again.status == 409 and again.body["error"]["code"] == "already_exists"
+    assert "group billing already exists" in again.body["error"]["message"]
     taken = api("admin_create_group", body={"name": "sales", "address": "billing@example.com"}, claims=ADMIN)
-    assert taken.status == 422 and "already belongs to group billing" in taken.body["error"]["message"]
+    assert taken.status == 409 and "already belongs to group billing" in taken.body["error"]["message"]
+
+
+@pytest.mark.parametrize("field", ["address", "id"])
+def test_null_is_refused_where_a_field_may_only_be_left_out(api: Api, field: str) -> None:
+    kind = "admin_create_group" if field == "address" else "admin_create_agent"
+    body = {"name": "billing"} if field == "address" else {"email": "x@example.com"}
+    reply = api(kind, body={**body, field: None}, claims=ADMIN)
+    assert reply.status == 422 and "cannot be null" in reply.body["error"]["message"]
 
 
 def test_only_admins_manage_groups(api: Api) -> None:
@@ -188,7 +197,10 @@ def test_move_to_must_name_another_existing_group(api: Api) -> None:
         reply = api(
             "admin_delete_group", path={"group": "billing"}, query={"move_to": target}, headers=_etag(1), claims=ADMIN
         )
-        assert reply.status == 422 and "move_to" in reply.body["error"]["message"]
+        assert reply.status == 409 and reply.body["error"]["code"] == "reference_not_found"
+        assert f"move_to: '{target}' is not another group" in reply.body["error"]["message"]
+    empty = api("admin_delete_group", path={"group": "billing"}, query={"move_to": ""}, headers=_etag(1), claims=ADMIN)
+    assert empty.status == 422
     assert directory.group("billing") is not None
 
 
@@ -302,10 +314,10 @@ def test_bad_agents_are_422_with_the_reason(api: Api, fields: dict[str, Any], re
     assert directory.agent("sub-x") is None
 
 
-def test_an_address_already_in_the_directory_is_422(api: Api) -> None:
+def test_an_address_already_in_the_directory_is_409(api: Api) -> None:
     _agent(api, "sub-rina", "rina@example.com")
     reply = api("admin_create_agent", body={"id": "sub-2", "email": "RINA@example.com"}, claims=ADMIN)
-    assert reply.status == 422 and "already belongs to agent sub-rina" in reply.body["error"]["message"]
+    assert reply.status == 409 and "already belongs to agent sub-rina" in reply.body["error"]["message"]
 
 
 def test_agents_are_read_changed_and_deleted_with_versions(api: Api) -> None:
@@ -435,6 +447,6 @@ def test_an_agent_cannot_take_another_agents_address(api: Api) -> None:
     _agent(api, "sub-budi", "budi@example.com")
     body = {"email": "rina@example.com"}
     reply = api("admin_put_agent", path={"agent": "sub-budi"}, body=body, headers=_etag(1), claims=ADMIN)
-    assert reply.status == 422 and "already belongs to agent sub-rina" in reply.body["error"]["message"]
+    assert reply.status == 409 and "already belongs to agent sub-rina" in reply.body["error"]["message"]
     same = api("admin_put_agent", path={"agent": "sub-rina"}, body=body, headers=_etag(1), claims=ADMIN)
     assert same.status == 200

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from loket.channels.agent_api.schemas import Email, Name
@@ -35,7 +35,7 @@ from loket.core.domain.directory import (
     Availability,
     Group,
 )
-from loket.core.domain.errors import Forbidden, InvalidRequest, NotFound, PreconditionRequired, Unprocessable
+from loket.core.domain.errors import AlreadyExists, Forbidden, InvalidRequest, NotFound, PreconditionRequired
 from loket.core.domain.ticket import Actor
 from loket.core.errors import answers
 
@@ -45,7 +45,8 @@ GroupRef = Annotated[str, Path(description="The group's name", max_length=64)]
 AgentRef = Annotated[str, Path(description="The agent's id (their token's subject)", max_length=128)]
 IfMatch = Annotated[str | None, Header(alias="if-match", description="The version from the ETag")]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
-GroupName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# what loket.core.domain.directory.GROUP_NAME allows (the document says it; the core says it again in words)
+GroupName = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Description = Annotated[str, StringConstraints(max_length=500)]
 Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY, description="Open tickets the agent holds at most")]
 
@@ -57,6 +58,13 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _not_null(value: Any) -> Any:
+    """A field that may be left out but not sent as null (the document shows no null)."""
+    if value is None:
+        raise ValueError("cannot be null: leave the field out instead")
+    return value
+
+
 class GroupIn(_Input):
     """A group's fields (its name comes from the path when it changes)."""
 
@@ -65,6 +73,8 @@ class GroupIn(_Input):
     )
     assignment_mode: AssignmentMode = AssignmentMode.MANUAL
     description: Description = ""
+
+    _address = field_validator("address", mode="before")(_not_null)
 
 
 class GroupCreate(GroupIn):
@@ -110,6 +120,8 @@ class AgentCreate(AgentIn):
         description="The subject of an existing login to register; without it the agent's login is created",
     )
 
+    _id = field_validator("id", mode="before")(_not_null)
+
 
 class AgentLimits(_Input):
     """What a lead may change of the agents of their groups (send at least one)."""
@@ -118,6 +130,8 @@ class AgentLimits(_Input):
 
     availability: Availability | SkipJsonSchema[None] = None
     capacity: Capacity | SkipJsonSchema[None] = None
+
+    _fields = field_validator("availability", "capacity", mode="before")(_not_null)
 
 
 class AvailabilityIn(_Input):
@@ -192,7 +206,7 @@ def _agent(agent_id: str) -> Agent:
 def _address_is_free(agent: Agent) -> None:
     taken = next((a for a in directory.agents() if a.email == agent.email and a.agent_id != agent.agent_id), None)
     if taken is not None:
-        raise Unprocessable(f"email: {agent.email} already belongs to agent {taken.agent_id}")
+        raise AlreadyExists(f"email: {agent.email} already belongs to agent {taken.agent_id}")
 
 
 def _lead_reaches(actor: Actor, agent: Agent) -> bool:
@@ -216,6 +230,7 @@ def list_groups() -> GroupList:
 
 @router.post("/v1/admin/groups", summary="Create a group", tags=["admin"], responses={201: {"description": "Created"}})
 @requires(ADMIN)
+@answers(409)
 def create_group(body: GroupCreate) -> Response[GroupOut]:
     new = Group(
         name=body.name,
@@ -234,7 +249,7 @@ def get_group(group: GroupRef) -> Response[GroupOut]:
 
 @router.put("/v1/admin/groups/<group>", summary="Change a group (If-Match)", tags=["admin"])
 @requires(ADMIN)
-@answers(400, 412, 428)
+@answers(400, 409, 412, 428)
 def put_group(group: GroupRef, body: GroupIn, if_match: IfMatch = None) -> Response[GroupOut]:
     expected = _version(if_match, "group")
     current = _group(group)
@@ -259,7 +274,8 @@ def delete_group(
     group: GroupRef,
     if_match: IfMatch = None,
     move_to: Annotated[
-        str | None, Query(max_length=64, description="The group that takes over its tickets, rules and members")
+        str | None,
+        Query(min_length=1, max_length=64, description="The group that takes over its tickets, rules and members"),
     ] = None,
 ) -> Response[str]:
     expected = _version(if_match, "group")
@@ -284,6 +300,7 @@ def list_agents() -> AgentPage:
     responses={201: {"description": "Created"}},
 )
 @requires(ADMIN)
+@answers(409)
 def create_agent(body: AgentCreate) -> Response[AgentOut]:
     new = Agent(
         agent_id=body.id or "pending",
@@ -314,7 +331,7 @@ def get_agent(agent: AgentRef) -> Response[AgentOut]:
 
 @router.put("/v1/admin/agents/<agent>", summary="Change an agent (If-Match)", tags=["admin"])
 @requires(ADMIN)
-@answers(400, 412, 428)
+@answers(400, 409, 412, 428)
 def put_agent(agent: AgentRef, body: AgentIn, if_match: IfMatch = None) -> Response[AgentOut]:
     expected = _version(if_match, "agent")
     current = _agent(agent)
@@ -370,7 +387,8 @@ def delete_agent(
     agent: AgentRef,
     if_match: IfMatch = None,
     move_to: Annotated[
-        str | None, Query(max_length=128, description="The agent who takes over their tickets and rules")
+        str | None,
+        Query(min_length=1, max_length=128, description="The agent who takes over their tickets and rules"),
     ] = None,
 ) -> Response[str]:
     expected = _version(if_match, "agent")

@@ -45,7 +45,9 @@ def create_login(email: str, name: str, role: str) -> str:
         found = client.admin_get_user(UserPoolId=pool, Username=email)
         username, sub = str(found["Username"]), _sub(found)
     except client.exceptions.InvalidParameterException as exc:  # an address Cognito will not take
-        raise Unprocessable(f"email: the user pool refused {email}: {exc.response['Error'].get('Message', '')}") from exc
+        raise Unprocessable(
+            f"email: the user pool refused {email}: {exc.response['Error'].get('Message', '')}"
+        ) from exc
     set_role(username, role, client=client, pool=pool)
     return sub
 
