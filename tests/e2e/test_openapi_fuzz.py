@@ -66,7 +66,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
                                                      "5xx"]
 
 [[operations]]
-include-name = "PUT /v1/admin/agents/{agent}"
+include-name = "PUT /v1/admin/agents/{{agent}}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
                                                      "5xx"]
 """

@@ -450,3 +450,13 @@ def test_an_agent_cannot_take_another_agents_address(api: Api) -> None:
     assert reply.status == 409 and "already belongs to agent sub-rina" in reply.body["error"]["message"]
     same = api("admin_put_agent", path={"agent": "sub-rina"}, body=body, headers=_etag(1), claims=ADMIN)
     assert same.status == 200
+
+
+def test_capacity_must_be_a_number_and_if_match_a_version(api: Api) -> None:
+    reply = api("admin_create_agent", body={"id": "sub-x", "email": "x@example.com", "capacity": False}, claims=ADMIN)
+    assert reply.status == 422 and "capacity" in reply.body["error"]["message"]
+    directory.save_agent(Agent("agent-1", "agent@example.com"))
+    bad = api("put_my_availability", body={"availability": "away"}, headers={"if-match": "null"}, claims=AGENT)
+    assert bad.status == 422 and "if-match" in bad.body["error"]["message"]
+    malformed = api("admin_create_group", raw_body="\x00", claims=ADMIN)
+    assert malformed.status == 400

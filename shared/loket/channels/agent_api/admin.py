@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from loket.channels.agent_api.schemas import Email, Name
@@ -43,12 +43,15 @@ router = APIGatewayHttpRouter()
 
 GroupRef = Annotated[str, Path(description="The group's name", max_length=64)]
 AgentRef = Annotated[str, Path(description="The agent's id (their token's subject)", max_length=128)]
-IfMatch = Annotated[str | None, Header(alias="if-match", description="The version from the ETag")]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="if-match", description="The version from the ETag", pattern=r'^(W/)?"?[0-9]{1,18}"?$'),
+]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
 # what loket.core.domain.directory.GROUP_NAME allows (the document says it; the core says it again in words)
 GroupName = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Description = Annotated[str, StringConstraints(max_length=500)]
-Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY, description="Open tickets the agent holds at most")]
+Capacity = Annotated[StrictInt, Field(ge=0, le=MAX_CAPACITY, description="Open tickets the agent holds at most")]
 
 
 # --- schemas --------------------------------------------------------------------------------------
@@ -230,7 +233,7 @@ def list_groups() -> GroupList:
 
 @router.post("/v1/admin/groups", summary="Create a group", tags=["admin"], responses={201: {"description": "Created"}})
 @requires(ADMIN)
-@answers(409)
+@answers(400, 409)
 def create_group(body: GroupCreate) -> Response[GroupOut]:
     new = Group(
         name=body.name,
@@ -300,7 +303,7 @@ def list_agents() -> AgentPage:
     responses={201: {"description": "Created"}},
 )
 @requires(ADMIN)
-@answers(409)
+@answers(400, 409)
 def create_agent(body: AgentCreate) -> Response[AgentOut]:
     new = Agent(
         agent_id=body.id or "pending",
