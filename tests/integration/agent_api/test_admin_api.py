@@ -452,9 +452,19 @@ def test_an_agent_cannot_take_another_agents_address(api: Api) -> None:
     assert same.status == 200
 
 
-def test_capacity_must_be_a_number_and_if_match_a_version(api: Api) -> None:
-    reply = api("admin_create_agent", body={"id": "sub-x", "email": "x@example.com", "capacity": False}, claims=ADMIN)
-    assert reply.status == 422 and "capacity" in reply.body["error"]["message"]
+@pytest.mark.parametrize(("capacity", "status"), [(False, 422), ("7", 422), (7.5, 422), (7.0, 201), (7, 201)])
+def test_capacity_is_a_whole_number(api: Api, capacity: Any, status: int) -> None:
+    reply = api(
+        "admin_create_agent", body={"id": "sub-x", "email": "x@example.com", "capacity": capacity}, claims=ADMIN
+    )
+    assert reply.status == status, reply.body
+    if status == 201:
+        assert reply.body["capacity"] == 7
+    else:
+        assert "capacity" in reply.body["error"]["message"]
+
+
+def test_if_match_must_be_a_version(api: Api) -> None:
     directory.save_agent(Agent("agent-1", "agent@example.com"))
     bad = api("put_my_availability", body={"availability": "away"}, headers={"if-match": "null"}, claims=AGENT)
     assert bad.status == 422 and "if-match" in bad.body["error"]["message"]

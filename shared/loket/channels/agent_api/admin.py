@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from loket.channels.agent_api.schemas import Email, Name
@@ -43,15 +43,38 @@ router = APIGatewayHttpRouter()
 
 GroupRef = Annotated[str, Path(description="The group's name", max_length=64)]
 AgentRef = Annotated[str, Path(description="The agent's id (their token's subject)", max_length=128)]
+_VERSION = r'^(W/)?"?[0-9]{1,18}"?$'
 IfMatch = Annotated[
-    str | None,
-    Header(alias="if-match", description="The version from the ETag", pattern=r'^(W/)?"?[0-9]{1,18}"?$'),
+    str | SkipJsonSchema[None],
+    Header(
+        alias="if-match",
+        description="The version from the ETag",
+        pattern=_VERSION,
+        json_schema_extra={"pattern": _VERSION},
+    ),
 ]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
 # what loket.core.domain.directory.GROUP_NAME allows (the document says it; the core says it again in words)
 GroupName = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Description = Annotated[str, StringConstraints(max_length=500)]
-Capacity = Annotated[StrictInt, Field(ge=0, le=MAX_CAPACITY, description="Open tickets the agent holds at most")]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON's integers: 7 and 7.0, not true, "7" or 7.5 (pydantic's lax int takes "7", its strict int refuses 7.0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+Capacity = Annotated[
+    int,
+    Field(ge=0, le=MAX_CAPACITY, description="Open tickets the agent holds at most"),
+    BeforeValidator(_whole_number),
+]
 
 
 # --- schemas --------------------------------------------------------------------------------------
