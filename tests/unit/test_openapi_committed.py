@@ -33,5 +33,10 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/tickets/{ticket}/audit",
         "/v1/tickets/{ticket}/merge",
         "/v1/tickets/{ticket}/release",
+        "/v1/admin/groups",
+        "/v1/admin/groups/{group}",
+        "/v1/admin/agents",
+        "/v1/admin/agents/{agent}",
+        "/v1/me/availability",
     }
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -17,7 +17,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from loket.channels.agent_api import schemas as s
 from loket.channels.agent_api import uploads
-from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core import tickets as svc
 from loket.core.auth import ADMIN, AGENT, PUBLIC, checked_ticket, current_actor, current_scope, requires
 from loket.core.data import tickets as repo
@@ -105,12 +104,25 @@ def openapi_document() -> Response[str]:
     )
 
 
-@router.get("/v1/agents", summary="The agents Loket knows (id and email), sorted by email", tags=["agents"])
+@router.get("/v1/agents", summary="The agents of the directory, sorted by email", tags=["agents"])
 @requires(AGENT)
 def list_agents() -> s.AgentList:
-    directory = config.load(AgentApiSettings).agent_directory
-    agents = sorted(directory.items(), key=lambda item: (item[1].lower(), item[0]))
-    return s.AgentList(items=[s.AgentOut(id=agent_id, email=email) for agent_id, email in agents])
+    from loket.core import directory
+
+    return s.AgentList(
+        items=[
+            s.AgentOut(
+                id=a.agent_id,
+                email=a.email,
+                name=a.name,
+                role=a.role,
+                groups=list(a.groups),
+                availability=a.availability.value,
+                capacity=a.capacity,
+            )
+            for a in directory.agents()
+        ]
+    )
 
 
 @router.post(

@@ -335,6 +335,11 @@ class AuditList(BaseModel):
 class AgentOut(BaseModel):
     id: str = Field(description="The agent's id (the JWT subject), as tickets store it in `assignee`.")
     email: str
+    name: str
+    role: str
+    groups: list[str]
+    availability: str = Field(description="available, away or offline")
+    capacity: int = Field(description="Open tickets the agent holds at most")
 
 
 class AgentList(BaseModel):

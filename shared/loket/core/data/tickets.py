@@ -406,6 +406,21 @@ def _query_tag(
     return tickets, result.last_evaluated_key
 
 
+def tickets_of_group(group: str) -> list[TicketItem]:
+    """The tickets filed under a group that can still change (closed ones are history): QueueIndex per status."""
+    found: list[TicketItem] = []
+    for status in _STATUS_ORDER:
+        if status != Status.CLOSED.value:
+            found.extend(TicketItem.queue_index.query(keys.queue_pk(group, status)))
+    return found
+
+
+def tickets_of_assignee(agent_id: str) -> list[TicketItem]:
+    """The tickets assigned to an agent that can still change (closed ones are history): AssigneeIndex."""
+    items = TicketItem.assignee_index.query(keys.assignee_pk(agent_id))
+    return [t for t in items if t.status != Status.CLOSED.value]
+
+
 # --- writes ------------------------------------------------------------------------------------
 
 
