@@ -6,13 +6,19 @@ a name (a slug tickets and rules refer to), an address on the support domain and
 
 Reads are GetItems and Queries on one small partition (`loket.core.data.directory`). Changes validate first and
 raise `Unprocessable` with every problem, `StaleVersion` on a stale If-Match, `NotFound` for an unknown object.
+A new agent, or a change of an agent's availability, capacity or groups, writes an `agent.changed` event
+(`loket.core.events`) in the same transaction: the router drains waiting tickets when an agent can take more.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from loket.core import events
 from loket.core.data import directory as repo
+from loket.core.data.models import OutboxItem
+from loket.core.data.tickets import outbox_item
+from loket.core.domain.clock import iso, now
 from loket.core.domain.directory import (
     Agent,
     Availability,
@@ -22,6 +28,7 @@ from loket.core.domain.directory import (
     problems_of_group,
 )
 from loket.core.domain.errors import NotFound, Unprocessable
+from loket.core.domain.ticket import SYSTEM, Actor
 
 __all__ = [
     "agent",
@@ -73,23 +80,50 @@ def group_by_address(address: str) -> Group | None:
     return next((g for g in repo.list_groups() if g.address and g.address == wanted), None)
 
 
-def save_agent(new: Agent, expected: int | None = None) -> Agent:
+def save_agent(new: Agent, expected: int | None = None, actor: Actor = SYSTEM) -> Agent:
     """Create an agent (expected None) or replace the version `expected` of one. Every group it names must exist."""
     problems = problems_of_agent(new)
     known = {g.name for g in repo.list_groups()}
     problems += [f"groups: there is no group {name!r}" for name in new.groups if name not in known]
     if problems:
         raise Unprocessable("; ".join(problems))
-    return repo.save_agent(new, expected)
+    current = repo.get_agent(new.agent_id) if expected is not None else None
+    return repo.save_agent(new, expected, _changed(current, new, actor))
 
 
-def change_availability(agent_id: str, availability: Availability, expected: int | None = None) -> Agent:
+def change_availability(
+    agent_id: str, availability: Availability, expected: int | None = None, actor: Actor = SYSTEM
+) -> Agent:
     """Set an agent's availability (their own toggle, or a lead's); `expected` None takes the current version."""
     current = repo.get_agent(agent_id)
     if current is None:
         raise NotFound("agent", agent_id)
     version = current.version if expected is None else expected
-    return repo.save_agent(replace(current, availability=availability), version)
+    new = replace(current, availability=availability)
+    return repo.save_agent(new, version, _changed(current, new, actor))
+
+
+def _changed(old: Agent | None, new: Agent, actor: Actor) -> OutboxItem | None:
+    """The outbox item of `agent.changed` when routing cares (a new agent; availability, capacity or groups)."""
+    if old is not None and (old.availability, old.capacity, set(old.groups)) == (
+        new.availability,
+        new.capacity,
+        set(new.groups),
+    ):
+        return None
+    event = events.build(
+        events.EventType.AGENT_CHANGED,
+        actor=actor,
+        at=iso(now()),
+        agent_id=new.agent_id,
+        old_availability=old.availability.value if old else None,
+        availability=new.availability.value,
+        old_capacity=old.capacity if old else None,
+        capacity=new.capacity,
+        old_groups=sorted(old.groups) if old else None,
+        groups=sorted(set(new.groups)),
+    )
+    return outbox_item(event)
 
 
 def save_group(new: Group, expected: int | None = None) -> Group:
