@@ -251,7 +251,8 @@ def _commit(
     )
     at = RoutingCursorItem.seq == int(cursor.seq) if cursor else RoutingCursorItem.pk.does_not_exist()
     updates.append(repo.Update(cursor_item, moved, at))
-    reason = {"mode": group.assignment_mode.value, "group": group.name, "agent": chosen.agent_id}
+    turn = int(cursor.seq) + 1 if cursor else 1  # the group's how-manieth assignment this is
+    reason = {"mode": group.assignment_mode.value, "group": group.name, "agent": chosen.agent_id, "turn": turn}
     svc.assign_waiting(ticket, chosen.agent_id, reason, updates)
 
 
@@ -299,6 +300,21 @@ def drain(group_name: str) -> list[Result]:
 
 
 # --- events ----------------------------------------------------------------------------------------------------
+
+# what the router consumes (its rule's pattern in template.yaml): every event that may change whom a ticket
+# counts toward (status, assignee, group: a customer message reopens, a merge closes) or that lets a ticket or an
+# agent in; not note.added, which changes nothing of that
+CONSUMED = frozenset(
+    {
+        "ticket.created",
+        "ticket.updated",
+        "ticket.assigned",
+        "ticket.released",
+        "ticket.merged",
+        "message.added",
+        "agent.changed",
+    }
+)
 
 
 def on_event(event: Any) -> dict[str, Any]:
