@@ -106,3 +106,14 @@ def test_an_event_from_another_source_is_not_routed_to_the_notifier() -> None:
     envelope = {**_envelope(EventType.TICKET_CREATED), "source": "someone.else"}
 
     assert not _notifier_rule().matches(envelope)
+
+
+def _router_rule() -> EventPattern:
+    return EventPattern.load(load_template()["Resources"]["RouterRule"]["Properties"]["EventPattern"])
+
+
+@pytest.mark.parametrize("event_type", list(EventType), ids=lambda t: t.value)
+def test_the_router_rule_routes_exactly_the_types_the_router_consumes(event_type: EventType) -> None:
+    from loket.features.routing import assignment
+
+    assert _router_rule().matches(_envelope(event_type)) is (event_type.value in assignment.CONSUMED)
