@@ -31,9 +31,10 @@ _resolver: APIGatewayHttpResolver | None = None
 
 def routers() -> list[Router]:
     """The routers this function serves (imported on the first request)."""
+    from loket.channels.agent_api.admin import router as admin
     from loket.channels.agent_api.agent import router as tickets
 
-    return [tickets]
+    return [tickets, admin]
 
 
 def resolver() -> APIGatewayHttpResolver:

@@ -23,6 +23,7 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/health",
         "/v1/agents",
         "/v1/tickets",
+        "/v1/tickets/bulk",
         "/v1/tickets/{ticket}",
         "/v1/tickets/{ticket}/conversation",
         "/v1/tickets/{ticket}/conversation/{entry}/attachments/{index}",
@@ -32,5 +33,10 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/tickets/{ticket}/audit",
         "/v1/tickets/{ticket}/merge",
         "/v1/tickets/{ticket}/release",
+        "/v1/admin/groups",
+        "/v1/admin/groups/{group}",
+        "/v1/admin/agents",
+        "/v1/admin/agents/{agent}",
+        "/v1/me/availability",
     }
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -16,7 +16,7 @@ from loket.core.data import keys
 from loket.core.data.models import AgentItem, GroupItem, OutboxItem, _Base, transaction_connection
 from loket.core.domain.clock import iso, now
 from loket.core.domain.directory import Agent, AssignmentMode, Availability, Directory, Group
-from loket.core.domain.errors import NotFound, StaleVersion, Unprocessable
+from loket.core.domain.errors import AlreadyExists, NotFound, StaleVersion
 
 M = TypeVar("M", bound=_Base)
 
@@ -121,7 +121,7 @@ def _save(
     with `outbox`, the event is written in the same transaction."""
     existing = current()
     if expected is None and existing is not None:
-        raise Unprocessable(f"{kind} {ref} already exists; change it with its version in If-Match")
+        raise AlreadyExists(f"{kind} {ref} already exists; change it with its version in If-Match")
     if expected is not None:
         if existing is None:
             raise NotFound(kind, ref)
