@@ -27,7 +27,6 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | an agent's load (tickets new/open on them)   | table (routing)  | PK `LOAD#<agent id>`, SK `LOAD`; BatchGet for a group's members |
 | a group's rotation cursor                    | table (routing)  | PK `ROUTING#<group>`, SK `CURSOR`                      |
 | whom a ticket counts toward (load marker)    | table (routing)  | PK `TICKET#<id>`, SK `LOAD`                            |
-| a group's waiting tickets, urgent then oldest | GSI `QueueIndex` | `QUEUE#<group>#new` and `#open`, filtered on no assignee |
 """
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ repeats or their order: it acts on the ticket's current state, never on a delta 
 
 from __future__ import annotations
 
-import heapq
 import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -153,14 +152,10 @@ def marker_of(ticket_id: str) -> TicketLoadItem | None:
 
 
 def waiting_in(group: str) -> Iterator[TicketItem]:
-    """The group's waiting tickets in queue order (most urgent, then oldest), read lazily page by page: two
-    Queries on the queue index (`new` and `open`), keeping the unassigned ones."""
-    unassigned = TicketItem.assignee.does_not_exist()
-    parts = [
-        TicketItem.queue_index.query(keys.queue_pk(group, status), filter_condition=unassigned, page_size=50)
-        for status in (Status.NEW.value, Status.OPEN.value)
-    ]
-    return heapq.merge(*parts, key=lambda t: t.gsi1sk)
+    """The group's waiting tickets in queue order (most urgent, then oldest), read lazily page by page: a Query on
+    the sparse unassigned index, keeping the `new` and `open` ones (it also holds unassigned pending and on hold)."""
+    waiting = TicketItem.status.is_in(*sorted(COUNTED))
+    return iter(TicketItem.unassigned_index.query(keys.unassigned_pk(group), filter_condition=waiting, page_size=50))
 
 
 # --- writes ----------------------------------------------------------------------------------------------------
