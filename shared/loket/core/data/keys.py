@@ -72,3 +72,12 @@ def agent_sk(agent_id: str) -> str:
 
 def group_sk(name: str) -> str:
     return f"{GROUP_PREFIX}{name}"
+
+
+ROUTING_PK = "ROUTING"
+RULE_PREFIX = "RULE#"
+ROUTING_SETTINGS_SK = "SETTINGS"
+
+
+def rule_sk(rule_id: str) -> str:
+    return f"{RULE_PREFIX}{rule_id}"

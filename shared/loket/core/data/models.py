@@ -22,6 +22,8 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | ticket numbers                               | table (counter)  | PK `COUNTER#ticket-number`, SK `COUNTER`, gapless (see repository) |
 | agent by id (token subject); every agent     | table (directory) | PK `DIRECTORY`, SK `AGENT#<id>`; Query begins_with `AGENT#` |
 | group by name; every group                   | table (directory) | PK `DIRECTORY`, SK `GROUP#<name>`; Query begins_with `GROUP#` |
+| routing rule by id; every rule (by `position`) | table (routing) | PK `ROUTING`, SK `RULE#<id>`; Query begins_with `RULE#` |
+| routing settings (first/all, default group)  | table (routing)  | PK `ROUTING`, SK `SETTINGS`                             |
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def configure(table_name: str, region: str | None = None) -> None:
 
 def _forget_connections() -> None:
     aws.forget(aws.DYNAMODB)
-    for model in (TicketItem, EntryItem, AuditItem, LookupItem, CounterItem, TagItem, OutboxItem, AgentItem, GroupItem):
+    for model in _Base.__subclasses__():
         model._connection = None  # pynamodb caches its connection per class
 
 
@@ -273,5 +275,24 @@ class GroupItem(_Base):
     address = UnicodeAttribute(default="")
     assignment_mode = UnicodeAttribute(default="manual")
     description = UnicodeAttribute(default="")
+    updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class RuleItem(_Base):
+    """A routing rule: its document (conditions, actions; the routing feature's model) and its place in the order."""
+
+    rule_id = UnicodeAttribute()
+    position = NumberAttribute()
+    document = JSONAttribute(default=dict)
+    updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class RoutingSettingsItem(_Base):
+    """How the rule set applies (`first` match or `all` matches) and the group a ticket no rule places goes to."""
+
+    mode = UnicodeAttribute(default="first")
+    default_group = UnicodeAttribute()
     updated_at = UnicodeAttribute(default="")
     version = VersionAttribute()
