@@ -32,8 +32,9 @@ _resolver: APIGatewayHttpResolver | None = None
 def routers() -> list[Router]:
     """The routers this function serves (imported on the first request)."""
     from loket.channels.agent_api.agent import router as tickets
+    from loket.features.routing.routes import router as routing_rules
 
-    return [tickets]
+    return [tickets, routing_rules]
 
 
 def resolver() -> APIGatewayHttpResolver:

@@ -32,5 +32,10 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/tickets/{ticket}/audit",
         "/v1/tickets/{ticket}/merge",
         "/v1/tickets/{ticket}/release",
+        "/v1/admin/rules",
+        "/v1/admin/rules/order",
+        "/v1/admin/rules/{rule}",
+        "/v1/admin/rules/{rule}/test",
+        "/v1/admin/routing",
     }
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

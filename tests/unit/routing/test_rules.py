@@ -33,8 +33,13 @@ TICKET = Facts(
 
 def _rule(conditions: dict[str, Any], actions: dict[str, Any] | None = None, **rest: Any) -> Rule:
     return Rule.model_validate(
-        {"id": rest.pop("id", "r1"), "name": rest.pop("name", "a rule"), "conditions": conditions,
-         "actions": actions or {"group": "billing"}, **rest}  # fmt: skip
+        {
+            "id": rest.pop("id", "r1"),
+            "name": rest.pop("name", "a rule"),
+            "conditions": conditions,
+            "actions": actions or {"group": "billing"},
+            **rest,
+        }
     )
 
 
