@@ -221,3 +221,24 @@ def test_only_the_first_characters_of_a_long_body_are_read() -> None:
     late = Facts(body="x " * MAX_MATCHED_TEXT + "refund")
     assert rule_matches(_one("body", "contains", "refund"), late) is False
     assert rule_matches(_one("body", "contains", "refund"), Facts(body="refund " + "x " * MAX_MATCHED_TEXT)) is True
+
+
+def test_the_demo_rules_are_valid_and_route_the_demo_tickets() -> None:
+    from loket_local.demo import FORM_TICKETS, MAILS, RULES
+
+    rules = [Rule.model_validate({**r, "id": f"r{n}", "position": n}) for n, r in enumerate(RULES)]
+    settings = RoutingSettings(default_group="support")
+
+    def group_of(facts: Facts) -> str:
+        return evaluate(rules, settings, facts).group
+
+    mails = {subject: group_of(Facts(channel="email", requester_email=sender.split("<")[1].rstrip(">"),
+                                     subject=subject, body=text)) for sender, subject, text in MAILS}  # fmt: skip
+    forms = {f["subject"]: group_of(Facts(channel="web", requester_email=f["email"], subject=f["subject"],
+                                          body=f["message"])) for f in FORM_TICKETS}  # fmt: skip
+    assert mails == {
+        "VPN disconnects every ten minutes": "technical",
+        "Printer on the 3rd floor is jammed": "technical",
+    }
+    assert forms == {"Password reset mail never arrives": "support", "Pembayaran belum terkonfirmasi": "billing"}
+    assert group_of(Facts(subject="Refund for order 12")) == "billing"
