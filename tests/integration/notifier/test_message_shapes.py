@@ -13,7 +13,7 @@ from loket.core.data import tickets as repo
 from loket.core.domain.ticket import Actor, Channel, EntryKind
 from loket.core.tickets import NewEntry, NewTicket
 from tests.conftest import load_event
-from tests.integration.notifier.conftest import Outbox, sent_mail, sqs_event
+from tests.integration.notifier.conftest import Outbox, bus_entry, notifier_bus, sent_mail, sqs_event
 
 CUSTOMER = Actor(kind="customer", id="ani@customer.example", email="ani@customer.example")
 BUDI = Actor(kind="agent", id="agent-budi", email="budi@loket.example")
@@ -98,4 +98,42 @@ def test_old_shape_events_that_make_no_mail_are_consumed(mailer: Outbox, lambda_
     result = lambda_handler(sqs_event([old]), lambda_context)
 
     assert result == {"batchItemFailures": []}
+    assert sent_mail() == []
+
+
+def test_old_outbox_items_the_new_pipe_puts_on_the_bus_are_mailed_once(mailer: Outbox, lambda_context: Any) -> None:
+    """At deploy time the new Pipe may read outbox items the old code wrote: the bus event's detail is then the old
+    untyped payload (no schema_version) and its detail-type the old type. The rule must still route them to the
+    notifier, and the notifier mail them (keyed on the bus event's id), not dead-letter or drop them."""
+    _ticket()
+    new = mailer.take()
+    sent: list[str] = []
+    bus = notifier_bus(sent)
+    delivered = bus.put([bus_entry(old_shape(e)) for e in new])
+    assert [e["detail-type"] for e in delivered] == ["ticket.created", "entry.added", "ticket.updated"]
+    assert all("schema_version" not in e["detail"] for e in delivered)
+    assert len(sent) == 3, "the rule dropped old-shape events"
+
+    assert lambda_handler(sqs_event(sent), lambda_context) == {"batchItemFailures": []}
+    assert sorted(m["To"] for m in sent_mail()) == [
+        "Ani Wijaya <ani@customer.example>",
+        "Ani Wijaya <ani@customer.example>",
+        "sari@loket.example",
+    ]
+    # SQS delivers at least once: the same bus events again make no second mail
+    assert lambda_handler(sqs_event(sent), lambda_context) == {"batchItemFailures": []}
+    assert len(sent_mail()) == 3
+
+
+def test_old_outbox_items_on_the_bus_that_make_no_mail_are_consumed(mailer: Outbox, lambda_context: Any) -> None:
+    ticket = _ticket()
+    mailer.take()
+    tickets.add_entry(ticket.ticket_id, NewEntry(EntryKind.INTERNAL_NOTE, BUDI, "Cek tagihan."))
+    [note] = mailer.stream_records()
+    old = old_shape({"detail": {**json.loads(note["dynamodb"]["NewImage"]["payload"]["S"]), "type": "message.added"}})
+    sent: list[str] = []
+    notifier_bus(sent).put([bus_entry(old)])
+    assert len(sent) == 1  # the old entry.added covered notes and replies alike: the rule cannot tell them apart
+
+    assert lambda_handler(sqs_event(sent), lambda_context) == {"batchItemFailures": []}
     assert sent_mail() == []

@@ -115,13 +115,21 @@ class NoMail:
 def event_of(body: str) -> Mailed | NoMail:
     """The typed event a NotifierQueue message carries, or why it makes no mail.
 
-    The message is the bus event (`detail` is the typed event). A message from before the bus, a DynamoDB
-    stream record of an old outbox item that the Pipe sent straight to the queue, is read too, so that what
-    was in flight at deploy time is still mailed (remove after one release). Anything else raises.
+    The message is the bus event (`detail` is the typed event). Two shapes from before the bus are read too, so
+    that what was in flight at deploy time is still mailed (remove after one release): a DynamoDB stream record
+    of an old outbox item that the old Pipe sent straight to the queue, and a bus event the new Pipe made of such
+    an item (its `detail` the old untyped payload, without `schema_version`; its id keys the mail, since the old
+    payload carries none). Anything else raises.
     """
     message = json.loads(body)
     if isinstance(message, dict) and "detail-type" in message:
-        event = events.parse(message["detail"])
+        detail = message["detail"]
+        if isinstance(detail, dict) and "schema_version" not in detail:
+            return _legacy(
+                str(detail.get("ticket_id") or ""), str(message["detail-type"]), str(message["id"]),
+                str(message["time"]), detail,
+            )  # fmt: skip
+        event = events.parse(detail)
         reason = skip_reason(event)
         return NoMail(event.ticket_id, reason) if reason else event
     return _from_stream_record(message)
@@ -146,8 +154,14 @@ def _from_stream_record(record: dict[str, Any]) -> Mailed | NoMail:
     image = record["dynamodb"]["NewImage"]
     if record.get("eventName") != "INSERT" or image["type"]["S"] != "event":
         raise ValueError("not an outbox event")
-    ticket_id, event_type, at = image["ticket_id"]["S"], image["event_type"]["S"], image["at"]["S"]
     payload: dict[str, Any] = json.loads(image["payload"]["S"])
+    return _legacy(image["ticket_id"]["S"], image["event_type"]["S"], image["event_id"]["S"], image["at"]["S"], payload)
+
+
+def _legacy(ticket_id: str, event_type: str, event_id: str, at: str, payload: dict[str, Any]) -> Mailed | NoMail:
+    """The typed event an old outbox item's untyped payload stands for (or why it makes no mail)."""
+    if not ticket_id:
+        raise ValueError("an old-shape event without a ticket id")
     if event_type not in _LEGACY_TYPES:
         return NoMail(ticket_id, "no mail for this event type")
     if event_type == "entry.added" and payload.get("kind") != EntryKind.PUBLIC_REPLY.value:
@@ -161,7 +175,7 @@ def _from_stream_record(record: dict[str, Any]) -> Mailed | NoMail:
     except TicketNotFound:
         return NoMail(ticket_id, "the ticket no longer exists")
     common: dict[str, Any] = {
-        "event_id": image["event_id"]["S"],
+        "event_id": event_id,
         "ticket_id": ticket_id,
         "ticket_number": int(ticket.number),
         "ticket_version": int(ticket.version),
