@@ -1,7 +1,11 @@
 """The local development issuer: what Cognito and the HTTP API's JWT authorizer do in AWS.
 
 An RS256 key pair is generated once into the state folder; `make token` and /_local/login hand out ID tokens
-for a development agent, lead and admin with the claims a Cognito ID token carries. The gateway
+for a development agent, lead and admin with the claims a Cognito ID token carries. /_local/login also signs in
+every agent of the directory (`directory_users`): an agent the admin API created (its login made in the emulator's
+user pool, whose `sub` is the agent's id) signs in with a token whose subject is that id and whose group is the
+agent's role, as Cognito would issue it. The development users are directory agents too (the demo data registers
+them with their subjects). The gateway
 verifies them like the authorizer (signature, issuer, audience, expiry) and passes the claims to the function
 as API Gateway does: every value a string, arrays rendered as "[a b]".
 """
@@ -27,14 +31,15 @@ KEY_FILE = "dev-issuer-key.pem"
 
 @dataclass(frozen=True)
 class DevUser:
-    key: str  # "agent", "lead" or "admin"
+    key: str  # "agent", "lead" or "admin"; a directory agent: their id
     email: str
     name: str
     groups: tuple[str, ...]
+    subject: str = ""  # a directory agent's id; the development users' is derived from their address
 
     @property
     def sub(self) -> str:
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"loket-local:{self.email}"))
+        return self.subject or str(uuid.uuid5(uuid.NAMESPACE_URL, f"loket-local:{self.email}"))
 
 
 DEV_USERS = (
@@ -42,6 +47,26 @@ DEV_USERS = (
     DevUser("lead", "lead@example.com", "Dev Lead", ("lead",)),
     DevUser("admin", "admin@example.com", "Dev Admin", ("admin",)),
 )
+
+
+def directory_users(dynamodb: Any, table: str) -> list[DevUser]:
+    """The directory's agents who are not development users, as users who can sign in (a Query on the directory's
+    partition, as the product reads it)."""
+    fixed = {u.sub for u in DEV_USERS}
+    found: list[DevUser] = []
+    pages = dynamodb.get_paginator("query").paginate(
+        TableName=table,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :agent)",
+        ExpressionAttributeValues={":pk": {"S": "DIRECTORY"}, ":agent": {"S": "AGENT#"}},
+    )
+    for page in pages:
+        for item in page["Items"]:
+            sub = item["agent_id"]["S"]
+            if sub not in fixed:
+                name = item.get("name", {}).get("S", "")
+                role = item.get("role", {}).get("S", "agent")
+                found.append(DevUser(sub, item["email"]["S"], name, (role,), subject=sub))
+    return sorted(found, key=lambda u: u.email)
 
 
 class DevIssuer:

@@ -7,6 +7,7 @@ resolved against that stack, so functions see moto's physical names exactly as t
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -335,6 +336,28 @@ class EmbeddedAws:
         self._stand_in_for_emulated()
         self._apply_gaps()
         self._verify_senders()
+        self._put_table_items()
+
+    def _put_table_items(self) -> None:
+        """The template's local table items (Metadata.MakeRun.TableItems), each put only when absent: a change made
+        through the product since (an agent's groups) is kept across restarts."""
+        for logical, items in self.template.local_table_items().items():
+            table = self.physical_ids.get(logical)
+            if table is None:
+                raise RuntimeError(f"Metadata.MakeRun.TableItems names {logical}, which is no table of the template")
+            dynamodb = self.client("dynamodb")
+            hash_key = next(k["AttributeName"] for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"])
+            from boto3.dynamodb.types import TypeSerializer
+
+            serialize = TypeSerializer().serialize
+            for item in items:
+                with contextlib.suppress(dynamodb.exceptions.ConditionalCheckFailedException):
+                    dynamodb.put_item(
+                        TableName=table,
+                        Item={k: serialize(v) for k, v in item.items()},
+                        ConditionExpression="attribute_not_exists(#k)",
+                        ExpressionAttributeNames={"#k": hash_key},
+                    )
 
     def _create_secret_parameters(self) -> None:
         ssm = self.client("ssm")
@@ -344,14 +367,35 @@ class EmbeddedAws:
             self.secrets_store[name] = value
             ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
 
+    def _user_pools(self) -> dict[str, str]:
+        """The template's Cognito user pools and their groups, made in moto (its CloudFormation has no Cognito): the
+        agent API creates agents' logins there as in AWS. {logical id: pool id}."""
+        resources = self.template.cfn["Resources"]
+        cognito = self.client("cognito-idp")
+        pools: dict[str, str] = {}
+        for name, res in resources.items():
+            if res.get("Type") == "AWS::Cognito::UserPool":
+                props = res.get("Properties") or {}
+                options = {"UsernameAttributes": props["UsernameAttributes"]} if props.get("UsernameAttributes") else {}
+                made = cognito.create_user_pool(PoolName=str(self._clean(props.get("UserPoolName", name))), **options)
+                pools[name] = made["UserPool"]["Id"]
+        for res in resources.values():
+            props = res.get("Properties") or {}
+            pool = props.get("UserPoolId")
+            if res.get("Type") == "AWS::Cognito::UserPoolGroup" and isinstance(pool, dict) and pool.get("Ref") in pools:
+                cognito.create_group(GroupName=str(props["GroupName"]), UserPoolId=pools[pool["Ref"]])
+        return pools
+
     def _stand_in_for_emulated(self) -> None:
-        """Give every resource moto did not build a Ref/GetAtt answer (functions get a stable name)."""
+        """Give every resource moto did not build a Ref/GetAtt answer (functions get a stable name; user pools are
+        made in moto and answer their id)."""
         parsed = self._resource_map._parsed_resources
+        pools = self._user_pools()
         for name, res in self.template.cfn["Resources"].items():
             if name in self.physical_ids:
                 continue
             kind = str(res.get("Type"))
-            physical = f"{STACK_NAME}-{name}"
+            physical = pools.get(name, f"{STACK_NAME}-{name}")
             if kind == "AWS::Lambda::Function":
                 declared = (res.get("Properties") or {}).get("FunctionName")
                 if declared is not None:

@@ -1,7 +1,9 @@
 """Demo data on the first start, created through the product's own entry points (never written into tables).
 
-Agents are the development identities (a dev agent and a dev admin, see auth.py); groups are the groups the
-demo tickets are filed under. Tickets come from every channel the template offers: the agent API (with the dev
+The directory comes first, through the admin API: groups `support` (the default), `billing` (round robin) and
+`technical` (least open), with addresses on the support domain; the development users (auth.py) registered as
+agents with their own subjects (the agent, the lead of billing, the admin), and three more agents created with
+their logins (one of them away). Then tickets, filed under those groups. Tickets come from every channel the template offers: the agent API (with the dev
 token), the public web form endpoint, and mail to the SMTP port (including a customer's reply to Loket's
 acknowledgement, which threads into the same ticket). Each step checks that its route or receipt rule exists in
 the template and is skipped with a printed line when it does not, so the demo grows with the template.
@@ -23,7 +25,24 @@ from loket_local.auth import DEV_USERS
 if TYPE_CHECKING:
     from loket_local.stack import LocalStack
 
-GROUPS = ("support", "billing", "it")
+# (name, assignment mode, local part of its address on the support domain, description)
+GROUPS = (
+    ("support", "manual", "", "Everything no rule sends elsewhere"),
+    ("billing", "round_robin", "billing", "Invoices, payments and refunds"),
+    ("technical", "least_open", "technical", "Access, devices and networks"),
+)
+# the development users as directory agents: key in DEV_USERS -> groups, availability
+DEV_AGENTS = {
+    "agent": (["support", "technical"], "available"),
+    "lead": (["billing"], "available"),
+    "admin": (["support"], "available"),
+}
+# agents created through the admin API (their logins made in the emulator's user pool)
+NEW_AGENTS: list[dict[str, Any]] = [
+    {"email": "rina@example.com", "name": "Rina Wijaya", "groups": ["billing"], "availability": "available"},
+    {"email": "sari@example.com", "name": "Sari Dewi", "groups": ["billing"], "availability": "away"},
+    {"email": "tono@example.com", "name": "Tono Saputra", "groups": ["technical"], "availability": "available"},
+]
 
 API_TICKETS: list[dict[str, Any]] = [
     {
@@ -57,7 +76,7 @@ API_TICKETS: list[dict[str, Any]] = [
         "ticket": {
             "subject": "Laptop keyboard stopped working",
             "priority": "urgent",
-            "group": "it",
+            "group": "technical",
             "body": "The keyboard of my laptop types nothing since the update last night.",
             "requester": {"email": "agus@example.org", "name": "Agus Pratama"},
         },
@@ -181,6 +200,63 @@ class _Demo:
             except ValueError:
                 return error.code, raw.decode(errors="replace"), dict(error.headers)
 
+    # ------------------------------------------------------------------ directory
+    def directory(self) -> list[str]:
+        """Groups, then agents, through the admin API; answers what was made."""
+        if not (self.has("POST /v1/admin/groups") and self.has("POST /v1/admin/agents")):
+            return []
+        address = self.support_address() or "support@example.com"
+        local, domain = address.rsplit("@", 1)
+        made = []
+        for name, mode, part, description in GROUPS:
+            body = {"name": name, "assignment_mode": mode, "description": description}
+            body["address"] = f"{part or local}@{domain}"
+            status, answer = self.upsert("/v1/admin/groups", name, body, key="name")
+            if status in (200, 201):
+                made.append(f"group {name}")
+            else:
+                self.say(f"/v1/admin/groups {name} answered {status}: {answer}")
+        people: list[dict[str, Any]] = [
+            {
+                "id": user.sub,
+                "email": user.email,
+                "name": user.name,
+                "role": user.key,
+                "groups": DEV_AGENTS[user.key][0],
+                "availability": DEV_AGENTS[user.key][1],
+            }
+            for user in DEV_USERS
+            if user.key in DEV_AGENTS
+        ]
+        for person in people:  # the stack put them in the directory at start (template Metadata): made current
+            status, answer = self.upsert("/v1/admin/agents", person["id"], person, key="id")
+            if status in (200, 201):
+                made.append(f"agent {person['email']} ({person['role']}, {person['availability']})")
+            else:
+                self.say(f"/v1/admin/agents {person['email']} answered {status}: {answer}")
+        for person in NEW_AGENTS:
+            status, answer, _ = self.call("POST", "/v1/admin/agents", person, self.tokens["admin"])
+            if status == 201:
+                made.append(f"agent {person['email']} (agent, {person['availability']})")
+            elif status != 409:  # 409: made by an earlier run
+                self.say(f"POST /v1/admin/agents {person['email']} answered {status}: {answer}")
+        return made
+
+    def upsert(self, collection: str, ref: str, body: dict[str, Any], key: str) -> tuple[int, Any]:
+        """Create through POST; when it exists (409), change it through PUT with the version it has (If-Match)."""
+        admin = self.tokens["admin"]
+        status, answer, _ = self.call("POST", collection, body, admin)
+        if status != 409:
+            return status, answer
+        status, current, headers = self.call("GET", f"{collection}/{ref}", None, admin)
+        if status != 200:
+            return status, current
+        fields = {k: v for k, v in body.items() if k != key}
+        status, answer, _ = self.call(
+            "PUT", f"{collection}/{ref}", fields, admin, {"If-Match": headers.get("ETag") or str(current["version"])}
+        )
+        return status, answer
+
     # ------------------------------------------------------------------ channels
     def api_tickets(self) -> int:
         if not self.has("POST /v1/tickets"):
@@ -282,6 +358,11 @@ class _Demo:
         return True
 
 
+def directory(stack: LocalStack) -> list[str]:
+    """The demo's groups and agents (the development users among them), through the admin API."""
+    return _Demo(stack).directory()
+
+
 def routing_rules(demo: _Demo) -> list[str]:
     """The demo's routing rules through the admin API (after the groups they name); answers their names."""
     if not demo.has("POST /v1/admin/rules"):
@@ -300,10 +381,11 @@ def seed(stack: LocalStack) -> None:
     began = time.monotonic()
     print("creating demo data through the API, the web form and SMTP (first start only)...", flush=True)
     demo = _Demo(stack)
+    directory = demo.directory()  # first: what the tickets below (and later rules, macros) refer to
+    demo.say("; ".join(directory) or "no directory")
     demo.say("; ".join(routing_rules(demo)) or "no routing rules")
     made = {"api": demo.api_tickets(), "web form": demo.form_tickets(), "mail": demo.mails()}
     replied = made["mail"] and demo.customer_reply()
-    demo.say(f"groups {', '.join(GROUPS)}; agents {', '.join(u.email for u in DEV_USERS)}")
     demo.say(
         ", ".join(f"{n} tickets via {k}" for k, n in made.items())
         + (", and a customer's reply by mail" if replied else "")

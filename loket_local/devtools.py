@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from loket_local.auth import AUDIENCE, DEV_USERS, ISSUER
+from loket_local.auth import AUDIENCE, DEV_USERS, ISSUER, DevUser, directory_users
 from loket_local.gateway import json_response
 from loket_local.lambdas import FunctionError
 
@@ -64,7 +64,9 @@ class DevEndpoints:
             if head == "login" and method == "GET":
                 return self.login()
             if head == "tokens.json":
-                return json_response(200, {**self.stack.issuer.tokens(), "issuer": ISSUER, "audience": AUDIENCE})
+                directory = {u.email: self.stack.issuer.token(u) for u in self.sign_in_users()[len(DEV_USERS) :]}
+                tokens = {**self.stack.issuer.tokens(), "directory": directory}
+                return json_response(200, {**tokens, "issuer": ISSUER, "audience": AUDIENCE})
             if head == "jwks.json":
                 return json_response(200, self.stack.issuer.jwks())
             if head == "functions.json":
@@ -157,19 +159,26 @@ class DevEndpoints:
         )
         return _page("Loket local stack", body)
 
+    def sign_in_users(self) -> list[DevUser]:
+        """The development users, then every other agent of the directory (created through the admin API)."""
+        table = self.stack.aws.tables().get("TicketsTable")
+        extra = directory_users(self.stack.aws.client("dynamodb"), table) if table else []
+        return [*DEV_USERS, *extra]
+
     def login(self) -> Response:
-        tokens = self.stack.issuer.tokens()
+        issuer = self.stack.issuer
         cards = "".join(
-            f"<h2>{_e(u.name)} &lt;{_e(u.email)}&gt;, groups {_e(', '.join(u.groups))}</h2>"
-            f"<textarea readonly id=t-{u.key}>{_e(tokens[u.key])}</textarea>"
-            f"<button onclick=\"navigator.clipboard.writeText(document.getElementById('t-{u.key}').value)\">copy</button> "
-            f"<button onclick=\"sessionStorage.setItem('loket.idToken', document.getElementById('t-{u.key}').value);"
-            f"location.href='/'\">open the console as {_e(u.name)}</button>"
-            for u in DEV_USERS
+            f"<h2>{_e(u.name or u.email)} &lt;{_e(u.email)}&gt;, groups {_e(', '.join(u.groups))}</h2>"
+            f"<textarea readonly id=t-{i}>{_e(issuer.token(u))}</textarea>"
+            f"<button onclick=\"navigator.clipboard.writeText(document.getElementById('t-{i}').value)\">copy</button> "
+            f"<button onclick=\"sessionStorage.setItem('loket.idToken', document.getElementById('t-{i}').value);"
+            f"location.href='/'\">open the console as {_e(u.name or u.email)}</button>"
+            for i, u in enumerate(self.sign_in_users())
         )
         body = (
             f"<p>Development ID tokens from the local issuer (<code>{_e(ISSUER)}</code>), valid 30 days. Send one as "
-            f"<code>Authorization: Bearer …</code>. <code>make token</code> prints the same. "
+            f"<code>Authorization: Bearer …</code>. <code>make token</code> prints the first three. Every agent of "
+            f"the directory is here (an agent the admin API creates appears at once), with their role as group. "
             f"As JSON: <a href='/_local/tokens.json'>/_local/tokens.json</a>.</p>{cards}"
         )
         return _page("Development login", body)

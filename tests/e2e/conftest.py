@@ -136,6 +136,16 @@ def local_stack(shared_stack: SharedStack) -> LocalStack:
 
 
 @pytest.fixture(scope="module")
+def dev_directory(local_stack: LocalStack) -> LocalStack:
+    """The shared stack with the demo's groups and agents in its directory (the development users among them, with
+    their subjects), made through the admin API as `make run` makes them; a second call finds them there."""
+    from loket_local import demo
+
+    demo.directory(local_stack)
+    return local_stack
+
+
+@pytest.fixture(scope="module")
 def own_stacks(shared_stack: SharedStack) -> None:
     """For a module that starts stacks of its own: the shared one stops first (one moto per process)."""
     shared_stack.stop()

@@ -225,8 +225,9 @@ def test_console_stale_edit_shows_conflict_message_and_reloads_the_ticket(local_
 
 
 def test_console_assignee_is_shown_by_email_and_offered_from_the_agent_directory(
-    local_stack: LocalStack, page: Page
+    dev_directory: LocalStack, page: Page
 ) -> None:
+    local_stack = dev_directory
     ticket = create_ticket(local_stack, unique("Assign to admin"))
     admin_id = local_stack.issuer.verify(token(local_stack, "admin"))["sub"]
     sign_in(page, local_stack, where=f"#/tickets/{ticket['number']}")

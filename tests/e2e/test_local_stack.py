@@ -3,7 +3,6 @@ a real SMTP client to the SMTP port, the outbox and the developer endpoints over
 
 from __future__ import annotations
 
-import json
 import smtplib
 import uuid
 from email.message import EmailMessage
@@ -13,7 +12,6 @@ import pytest
 
 from loket_local.auth import DEV_USERS
 from loket_local.stack import LocalStack
-from loket_local.template import LocalTemplate
 from tests.e2e.conftest import eventually, http
 
 pytestmark = pytest.mark.e2e
@@ -115,14 +113,48 @@ def test_mail_over_smtp_becomes_ticket_and_acknowledgement_reaches_outbox(local_
     assert dict(mail["headers"])["In-Reply-To"]
 
 
-def test_template_local_agent_directory_names_every_dev_user() -> None:
-    overrides = LocalTemplate().local_parameter_overrides()
-    directory = json.loads(overrides["AgentDirectory"])
-    assert directory == {u.sub: u.email for u in DEV_USERS}
+def test_the_dev_users_are_directory_agents_and_a_created_agent_signs_in(dev_directory: LocalStack) -> None:
+    stack = dev_directory
+    listed = http(stack, "GET", "/v1/agents", token=agent(stack)).json()["items"]
+    by_email = {a["email"]: a for a in listed}
+    for user in DEV_USERS:  # the same subjects as their tokens
+        assert by_email[user.email]["id"] == user.sub
+        assert by_email[user.email]["role"] == user.key
+    assert by_email["lead@example.com"]["groups"] == ["billing"]
+    assert by_email["sari@example.com"]["availability"] == "away"
+
+    # an agent the admin API created has a login in the emulator's user pool, whose sub is their id ...
+    rina = by_email["rina@example.com"]
+    cognito = stack.aws.client("cognito-idp")
+    pool = stack.aws.resolve({"Ref": "AgentUserPool"})
+    user = cognito.admin_get_user(UserPoolId=pool, Username="rina@example.com")
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["sub"] == rina["id"]
+    groups = cognito.admin_list_groups_for_user(UserPoolId=pool, Username=user["Username"])["Groups"]
+    assert [g["GroupName"] for g in groups] == ["agent"]
+    # ... and signs in locally with a token of that subject, for her own availability
+    token = http(stack, "GET", "/_local/tokens.json").json()["directory"]["rina@example.com"]
+    assert stack.issuer.verify(token)["sub"] == rina["id"]
+    assert b"Rina Wijaya" in http(stack, "GET", "/_local/login").body
+    changed = http(stack, "PUT", "/v1/me/availability", {"availability": "away"}, token=token)
+    assert changed.status == 200 and changed.json()["availability"] == "away"
+    back = http(stack, "PUT", "/v1/me/availability", {"availability": "available"}, token=token)
+    assert back.json()["availability"] == "available"
 
 
-def test_assigning_to_the_dev_admin_mails_them_a_notice(local_stack: LocalStack) -> None:
-    # given a ticket, and the admin's address from the template's local AgentDirectory override
+def test_the_agent_api_allows_the_consoles_methods_from_its_origin(local_stack: LocalStack) -> None:
+    reply = http(
+        local_stack,
+        "OPTIONS",
+        "/v1/admin/groups/billing",
+        headers={"Origin": "http://localhost:8000", "Access-Control-Request-Method": "DELETE"},
+    )
+    allowed = reply.headers.get("access-control-allow-methods", "")
+    assert {"PUT", "DELETE"} <= {m.strip() for m in allowed.split(",")}
+
+
+def test_assigning_to_the_dev_admin_mails_them_a_notice(dev_directory: LocalStack) -> None:
+    # given a ticket, and the admin in the directory (their address for notices)
+    local_stack = dev_directory
     tokens = local_stack.issuer.tokens()
     subject = f"Invoice missing {uuid.uuid4().hex[:6]}"
     body = {"subject": subject, "body": "Where is my invoice?", "requester": {"email": "dewi@example.com"}}

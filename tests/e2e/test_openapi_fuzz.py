@@ -26,7 +26,9 @@ ST = Path(sys.executable).with_name("st")
 # - 428 for a missing If-Match (RFC 6585: the precondition is required); the default list stops at 422;
 # - 412 for a well-formed If-Match that is not the ticket's version (RFC 9110: it depends on the stored ticket);
 # - 400 on GET /v1/tickets only: `cursor` is an opaque token the API hands out (a page's next_cursor), so a
-#   well-formed one the API never made is refused, and no schema can tell the two apart.
+#   well-formed one the API never made is refused, and no schema can tell the two apart;
+# - 422 on creating or changing an agent only: `groups` must name groups the directory has (422 with the reason, as
+#   for an unknown group in a routing rule), which depends on what is stored, not on the schema.
 # Every check runs (`[checks] enabled`; `--checks all` would override the one turned off here). One is off, and
 # its probes (undeclared methods) are not sent: unsupported_method wants 405 for a method a path lacks, but an API
 # Gateway HTTP API routes on method and path together and answers 404 {"message": "Not Found"} for no route, as
@@ -56,6 +58,16 @@ unexpected-methods = []
 [[operations]]
 include-name = "GET /v1/tickets"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "412", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "POST /v1/admin/agents"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "PUT /v1/admin/agents/{{agent}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
                                                      "5xx"]
 """
 

@@ -3,12 +3,12 @@ each function exactly the variables its settings read."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from typing import Any
 
 import pytest
 
-from loket.channels.agent_api.settings import AgentApiSettings
 from loket.channels.email.settings import NotifierSettings
 from loket.channels.web.settings import WebSettings
 from loket.core.data.settings import DataSettings
@@ -32,18 +32,31 @@ def test_a_malformed_number_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
         config.load(WebSettings)
 
 
-def test_a_malformed_json_object_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AGENT_DIRECTORY", '{"agent-1": ')
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _WithJson(EnvSettings):
+    """A capability whose setting is a JSON object (no product setting is one today)."""
 
-    with pytest.raises(SettingsError, match="AGENT_DIRECTORY: not a JSON object"):
-        config.load(AgentApiSettings)
+    team_addresses: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def test_a_malformed_json_object_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEAM_ADDRESSES", '{"agent-1": ')
+
+    with pytest.raises(SettingsError, match="TEAM_ADDRESSES: not a JSON object"):
+        config.load(_WithJson)
 
 
 def test_a_json_value_of_the_wrong_shape_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AGENT_DIRECTORY", '["agent-1"]')
+    monkeypatch.setenv("TEAM_ADDRESSES", '["agent-1"]')
 
-    with pytest.raises(SettingsError, match="AGENT_DIRECTORY"):
-        config.load(AgentApiSettings)
+    with pytest.raises(SettingsError, match="TEAM_ADDRESSES"):
+        config.load(_WithJson)
+
+
+def test_a_json_object_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEAM_ADDRESSES", '{"agent-1": "a@example.com"}')
+
+    assert config.load(_WithJson).team_addresses == {"agent-1": "a@example.com"}
 
 
 def test_a_signing_key_from_neither_variable_names_both(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,11 +6,18 @@ a name (a slug tickets and rules refer to), an address on the support domain and
 
 Reads are GetItems and Queries on one small partition (`loket.core.data.directory`). Changes validate first and
 raise `Unprocessable` with every problem, `StaleVersion` on a stale If-Match, `NotFound` for an unknown object.
+
+References: what points at a group or an agent (tickets, routing rules, agents' memberships) registers itself with
+`register_references(kind, find, move)`. Removing a group or agent asks every registered `find` first: anything
+found refuses the removal (`StillReferenced`, naming them) unless the caller says where to move them (`move_to`),
+in which case every `move` runs before the object goes. The agents' own memberships are registered here; the
+tickets' in `loket.core.ticket_references`; features register theirs when their package is imported.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from loket.core.data import directory as repo
 from loket.core.domain.directory import (
@@ -21,16 +28,27 @@ from loket.core.domain.directory import (
     problems_of_agent,
     problems_of_group,
 )
-from loket.core.domain.errors import NotFound, Unprocessable
+from loket.core.domain.errors import (
+    AlreadyExists,
+    NotFound,
+    ReferenceNotFound,
+    StaleVersion,
+    StillReferenced,
+    Unprocessable,
+)
+from loket.core.domain.ticket import Actor
 
 __all__ = [
     "agent",
     "agents",
     "change_availability",
+    "check_agent",
     "email_of",
     "group",
     "group_by_address",
     "groups",
+    "references_to",
+    "register_references",
     "remove_agent",
     "remove_group",
     "save_agent",
@@ -73,13 +91,19 @@ def group_by_address(address: str) -> Group | None:
     return next((g for g in repo.list_groups() if g.address and g.address == wanted), None)
 
 
-def save_agent(new: Agent, expected: int | None = None) -> Agent:
-    """Create an agent (expected None) or replace the version `expected` of one. Every group it names must exist."""
+def check_agent(new: Agent) -> None:
+    """Unprocessable with every problem of an agent's fields (a group it names must exist), before anything is
+    done for it (the admin API checks before it creates the agent's login)."""
     problems = problems_of_agent(new)
     known = {g.name for g in repo.list_groups()}
     problems += [f"groups: there is no group {name!r}" for name in new.groups if name not in known]
     if problems:
         raise Unprocessable("; ".join(problems))
+
+
+def save_agent(new: Agent, expected: int | None = None) -> Agent:
+    """Create an agent (expected None) or replace the version `expected` of one. Every group it names must exist."""
+    check_agent(new)
     return repo.save_agent(new, expected)
 
 
@@ -94,19 +118,93 @@ def change_availability(agent_id: str, availability: Availability, expected: int
 
 def save_group(new: Group, expected: int | None = None) -> Group:
     problems = problems_of_group(new)
+    if problems:
+        raise Unprocessable("; ".join(problems))
     if new.address:
         taken = group_by_address(new.address)
         if taken is not None and taken.name != new.name:
-            problems.append(f"address: {new.address} already belongs to group {taken.name}")
-    if problems:
-        raise Unprocessable("; ".join(problems))
+            raise AlreadyExists(f"address: {new.address} already belongs to group {taken.name}")
     return repo.save_group(new, expected)
 
 
-def remove_agent(agent_id: str, expected: int) -> None:
+# --- references ----------------------------------------------------------------------------------
+
+KINDS = ("group", "agent")
+Find = Callable[[str], list[str]]  # the object's name -> what refers to it, one readable name each
+Move = Callable[[str, str, Actor], None]  # (from, to, who): make everything `find` names refer to `to` instead
+
+
+@dataclass(frozen=True)
+class _References:
+    label: str  # unique per kind: registering the same label again replaces it (a module imported twice)
+    find: Find
+    move: Move
+
+
+_REGISTRY: dict[str, dict[str, _References]] = {kind: {} for kind in KINDS}
+
+
+def register_references(kind: str, find: Find, move: Move, label: str | None = None) -> None:
+    """Let something that refers to groups or agents (`kind`) be found and moved when one is removed."""
+    if kind not in _REGISTRY:
+        raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+    key = label or f"{find.__module__}.{find.__qualname__}"
+    _REGISTRY[kind][key] = _References(key, find, move)
+
+
+def references_to(kind: str, ref: str) -> list[str]:
+    """Everything registered that still refers to the group or agent `ref`, by name."""
+    return [name for entry in _REGISTRY[kind].values() for name in entry.find(ref)]
+
+
+def _checked(kind: str, ref: str, version: int | None, expected: int) -> None:
+    if version is None:
+        raise NotFound(kind, ref)
+    if version != expected:
+        raise StaleVersion(kind, ref, expected, version)
+
+
+def _release(kind: str, ref: str, move_to: str | None, actor: Actor) -> None:
+    """Move every reference to `move_to`, or refuse (StillReferenced) when there are some and no target."""
+    if move_to is None:
+        found = references_to(kind, ref)
+        if found:
+            raise StillReferenced(kind, ref, found)
+        return
+    for entry in _REGISTRY[kind].values():
+        if entry.find(ref):
+            entry.move(ref, move_to, actor)
+
+
+def remove_agent(agent_id: str, expected: int, move_to: str | None = None, actor: Actor | None = None) -> None:
+    """Delete an agent; what still refers to them moves to the agent `move_to` (else StillReferenced)."""
+    current = repo.get_agent(agent_id)
+    _checked("agent", agent_id, current.version if current else None, expected)
+    if move_to is not None and (move_to == agent_id or repo.get_agent(move_to) is None):
+        raise ReferenceNotFound(f"move_to: {move_to!r} is not another agent of the directory")
+    _release("agent", agent_id, move_to, actor or Actor(kind="system", id="directory"))
     repo.delete_agent(agent_id, expected)
 
 
-def remove_group(name: str, expected: int) -> None:
-    """Delete a group. The admin API checks first that no ticket, rule or agent still refers to it."""
+def remove_group(name: str, expected: int, move_to: str | None = None, actor: Actor | None = None) -> None:
+    """Delete a group; tickets, rules and members still in it move to the group `move_to` (else StillReferenced)."""
+    current = repo.get_group(name)
+    _checked("group", name, current.version if current else None, expected)
+    if move_to is not None and (move_to == name or repo.get_group(move_to) is None):
+        raise ReferenceNotFound(f"move_to: {move_to!r} is not another group of the directory")
+    _release("group", name, move_to, actor or Actor(kind="system", id="directory"))
     repo.delete_group(name, expected)
+
+
+def _members(group_name: str) -> list[str]:
+    return [f"agent {a.email}" for a in agents() if group_name in a.groups]
+
+
+def _move_members(group_name: str, to: str, _actor: Actor) -> None:
+    for member in repo.list_agents():
+        if group_name in member.groups:
+            moved = tuple(dict.fromkeys(to if g == group_name else g for g in member.groups))
+            repo.save_agent(replace(member, groups=moved), member.version)
+
+
+register_references("group", _members, _move_members, label="directory.members")

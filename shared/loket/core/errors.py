@@ -29,6 +29,7 @@ STATUS_OF: dict[type[errors.LoketError], HTTPStatus] = {
     errors.NotFound: HTTPStatus.NOT_FOUND,
     errors.Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
     errors.StillReferenced: HTTPStatus.CONFLICT,
+    errors.AlreadyExists: HTTPStatus.CONFLICT,
     errors.StaleVersion: HTTPStatus.PRECONDITION_FAILED,
 }
 """Every domain error has exactly one status (a unit test walks every LoketError subclass)."""

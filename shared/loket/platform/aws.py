@@ -80,6 +80,11 @@ def ssm() -> Any:
     return once("ssm", lambda: _client("ssm"))
 
 
+def cognito_idp() -> Any:
+    """The agent user pool's admin API (AdminCreateUser, group membership)."""
+    return once("cognito-idp", lambda: _client("cognito-idp"))
+
+
 def dynamodb_options() -> dict[str, Any]:
     """How pynamodb connects (its Meta and Connection options): the region; timeouts and retries pynamodb's."""
     return {"region": region()}

@@ -172,3 +172,38 @@ def test_only_admins_may_see_or_change_rules(api: Api, claims: dict[str, str]) -
         reply = api(name, claims=claims, **extra)
         assert (reply.status, reply.body["error"]["code"]) == (403, "forbidden"), name
     assert api("get_rule", path={"rule": rule["id"]}, claims=ADMIN).body == rule  # nothing changed
+
+
+def test_removing_a_group_or_agent_a_rule_names_is_409_naming_the_rule_or_moves_it(api: Api) -> None:
+    rule = _create(api, name="Refunds", group="billing", assignee="sub-sari")
+    api("put_routing", body={"mode": "first", "default_group": "billing"}, headers={"if-match": '"0"'})
+    group_version = f'"{directory.group("billing").version}"'  # type: ignore[union-attr]
+
+    refused = api("admin_delete_group", path={"group": "billing"}, query={}, headers={"if-match": group_version})
+    assert refused.status == 409 and refused.body["error"]["code"] == "still_referenced"
+    assert "rule 'Refunds'" in refused.body["error"]["message"]
+    assert "the routing default group" in refused.body["error"]["message"]
+    agent_version = f'"{directory.agent("sub-sari").version}"'  # type: ignore[union-attr]
+    kept = api("admin_delete_agent", path={"agent": "sub-sari"}, query={}, headers={"if-match": agent_version})
+    assert kept.status == 409 and "rule 'Refunds'" in kept.body["error"]["message"]
+
+    directory.save_agent(Agent("sub-tono", "tono@loket.example", groups=("technical",)))
+    # sari leaves billing first, so that the group's only references are the rule and the default group
+    sari = directory.agent("sub-sari")
+    assert sari is not None
+    directory.save_agent(Agent("sub-sari", "sari@loket.example", groups=("technical",)), sari.version)
+    group_version = f'"{directory.group("billing").version}"'  # type: ignore[union-attr]
+    moved = api(
+        "admin_delete_group", path={"group": "billing"}, query={"move_to": "technical"},
+        headers={"if-match": group_version},
+    )  # fmt: skip
+    assert moved.status == 204, moved.body
+    agent_version = f'"{directory.agent("sub-sari").version}"'  # type: ignore[union-attr]
+    gone = api(
+        "admin_delete_agent", path={"agent": "sub-sari"}, query={"move_to": "sub-tono"},
+        headers={"if-match": agent_version},
+    )  # fmt: skip
+    assert gone.status == 204, gone.body
+    after = api("get_rule", path={"rule": rule["id"]}).body
+    assert (after["actions"]["group"], after["actions"]["assignee"], after["version"]) == ("technical", "sub-tono", 3)
+    assert api("get_routing").body["default_group"] == "technical"

@@ -6,7 +6,7 @@ import pytest
 
 from loket.core import directory
 from loket.core.domain.directory import Agent, AssignmentMode, Availability, Group
-from loket.core.domain.errors import NotFound, StaleVersion, Unprocessable
+from loket.core.domain.errors import AlreadyExists, NotFound, StaleVersion, Unprocessable
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -34,7 +34,7 @@ def test_agents_and_groups_round_trip_sorted() -> None:
 
 def test_create_twice_and_stale_versions_are_refused() -> None:
     billing = _billing()
-    with pytest.raises(Unprocessable, match="already exists"):
+    with pytest.raises(AlreadyExists, match="already exists"):
         directory.save_group(Group("billing"))
     changed = directory.save_group(Group("billing", "b@support.example", AssignmentMode.LEAST_OPEN), billing.version)
     assert changed.version == 2 and changed.assignment_mode is AssignmentMode.LEAST_OPEN
@@ -68,7 +68,7 @@ def test_bad_groups_are_refused_with_the_reason() -> None:
     with pytest.raises(Unprocessable, match="name: 'Billing Team' must be"):
         directory.save_group(Group("Billing Team"))
     _billing()
-    with pytest.raises(Unprocessable, match="already belongs to group billing"):
+    with pytest.raises(AlreadyExists, match="already belongs to group billing"):
         directory.save_group(Group("finance", "BILLING@support.example"))
 
 

@@ -19,6 +19,8 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from loket.core import directory
+from loket.core.domain.directory import Agent
 from loket.platform.aws import reset as reset_platform
 from loket_local.bus import LocalBus
 from loket_local.patterns import EventPattern
@@ -129,7 +131,6 @@ def notifier_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("IDEMPOTENCY_TABLE", IDEMPOTENCY_TABLE)
     monkeypatch.setenv("SUPPORT_ADDRESS", SUPPORT)
     monkeypatch.setenv("MAIL_FROM_NAME", "Loket Support")
-    monkeypatch.setenv("AGENT_DIRECTORY", json.dumps(AGENTS))
     monkeypatch.setenv("DEFAULT_LANGUAGE", "id")
     reset_platform()
     yield
@@ -141,4 +142,6 @@ def mailer(notifier_env: None, aws: None) -> Outbox:
     """moto with the tickets and idempotency tables and a verified sending domain; returns the pipe's view."""
     boto3.client("dynamodb").create_table(**table_create_args("IdempotencyTable", IDEMPOTENCY_TABLE))
     boto3.client("ses").verify_domain_identity(Domain=SUPPORT.split("@")[1])
+    for agent_id, email in AGENTS.items():  # assignment notices go to the directory's address of the assignee
+        directory.save_agent(Agent(agent_id, email))
     return Outbox()

@@ -192,7 +192,7 @@ def test_assignment_notice_only_for_a_known_agent_assigned_by_someone_else(maile
     ticket = _web_ticket()
     _run(mailer, lambda_context)
     version = int(repo.get_ticket(ticket.ticket_id).version)
-    tickets.update_ticket(ticket.ticket_id, version, {"assignee": "agent-unknown"}, BUDI)  # not in AGENT_DIRECTORY
+    tickets.update_ticket(ticket.ticket_id, version, {"assignee": "agent-unknown"}, BUDI)  # not in the directory
     tickets.update_ticket(ticket.ticket_id, version + 1, {"assignee": "agent-budi"}, BUDI)  # assigns himself
     tickets.update_ticket(ticket.ticket_id, version + 2, {"assignee": "agent-sari"}, BUDI)
 

@@ -1,8 +1,8 @@
-"""The agent API's settings: caps on agents' files, and the agent directory."""
+"""The agent API's settings: caps on agents' files, and the user pool agents sign in with."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from loket.platform.config import EnvSettings
 
@@ -14,5 +14,5 @@ class AgentApiSettings(EnvSettings):
     agent_upload_max_bytes: int = 4 * 1024 * 1024
     agent_entry_max_bytes: int = 6 * 1024 * 1024
     agent_entry_max_files: int = 5
-    # agent id (the JWT subject) -> email: JSON object in AGENT_DIRECTORY
-    agent_directory: dict[str, str] = field(default_factory=dict)
+    # the Cognito user pool of agents: creating an agent (POST /v1/admin/agents) creates their login there
+    user_pool_id: str = ""

@@ -32,8 +32,8 @@ sends to 7-bit ASCII addresses only (a Unicode domain goes out as IDNA, see `lok
 recipient is left out with a warning; when nobody is left, the event is consumed without mail and the
 reason is its result, rather than failing on every delivery until the record lands in the DLQ.
 Internal notes and customer messages are never mailed. Agents are known by id; their address comes
-from the AGENT_DIRECTORY setting (JSON id -> email); an agent missing there gets no notice, with a
-warning in the log. An agent who assigns a ticket to themself gets no notice. The notice has no
+from the directory (`loket.core.directory.email_of`); an agent the directory does not know gets no notice,
+with a warning in the log. An agent who assigns a ticket to themself gets no notice. The notice has no
 Reply-To: a reply to it is not a message to the customer.
 
 Every customer mail has the `[LKT-1042]` token in its subject, Reply-To the signed plus-address of
@@ -77,7 +77,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from loket.channels.email import mail_log, outbound, templates
 from loket.channels.email.address import reply_address
 from loket.channels.email.settings import NotifierSettings
-from loket.core import events, status_links
+from loket.core import directory, events, status_links
 from loket.core.data import limits
 from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem
@@ -480,10 +480,10 @@ def _assignment_notice(event: TicketAssigned, ticket: TicketItem, settings: Noti
         return "the agent assigned the ticket to themself"
     if ticket.assignee != assignee:
         return "the ticket was reassigned since"
-    listed = settings.agent_directory.get(str(assignee))
+    listed = directory.email_of(str(assignee))
     address = outbound.clean_address(listed)
     if address is None:
-        reason = _no_address_reason(listed, "the assignee's", "the assignee has no address in AGENT_DIRECTORY")
+        reason = _no_address_reason(listed, "the assignee's", "the directory has no agent with the assignee's id")
         logger.warning("no address to send the assignment notice to", extra={"assignee": assignee, "reason": reason})
         return reason
     lang = pick(None, settings.default_language)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from loket.platform.config import EnvSettings
 
@@ -31,8 +31,6 @@ class NotifierSettings(EnvSettings):
     ses_region: str = ""  # SES may live in another region than the functions; empty = the function's
     idempotency_table: str  # no mail is sent that cannot be de-duplicated
     notify_idempotency_seconds: int = 5 * 24 * 3600
-    # agent id (the JWT subject) -> email, for assignment notices: JSON object in AGENT_DIRECTORY
-    agent_directory: dict[str, str] = field(default_factory=dict)
     # at most this many acknowledgements per requester address per hour (a guard against mail loops)
     ack_limit_per_hour: int = 5
 

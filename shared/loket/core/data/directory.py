@@ -15,7 +15,7 @@ from loket.core.data import keys
 from loket.core.data.models import AgentItem, GroupItem, _Base
 from loket.core.domain.clock import iso, now
 from loket.core.domain.directory import Agent, AssignmentMode, Availability, Directory, Group
-from loket.core.domain.errors import NotFound, StaleVersion, Unprocessable
+from loket.core.domain.errors import AlreadyExists, NotFound, StaleVersion
 
 M = TypeVar("M", bound=_Base)
 
@@ -112,7 +112,7 @@ def _save(item: M, kind: str, ref: str, expected: int | None, current: Callable[
     """Create (expected None: fails if it exists) or replace the version `expected` (fails if it moved on)."""
     existing = current()
     if expected is None and existing is not None:
-        raise Unprocessable(f"{kind} {ref} already exists; change it with its version in If-Match")
+        raise AlreadyExists(f"{kind} {ref} already exists; change it with its version in If-Match")
     if expected is not None:
         if existing is None:
             raise NotFound(kind, ref)

@@ -120,6 +120,12 @@ class StillReferenced(LoketError):
         self.referenced_by = referenced_by
 
 
+class AlreadyExists(LoketError):
+    """Creating a directory or configuration object whose name (or unique field, such as an address) is taken."""
+
+    code = "already_exists"
+
+
 class StaleVersion(LoketError):
     """A change to a directory or configuration object named a version that is no longer current (If-Match)."""
 

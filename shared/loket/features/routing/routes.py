@@ -17,6 +17,7 @@ from loket.core.auth import ADMIN, requires
 from loket.core.domain.errors import InvalidRequest, PreconditionRequired
 from loket.core.domain.ticket import Priority, format_number
 from loket.core.errors import answers
+from loket.features.routing import references as _references  # registers the rules' references  # noqa: F401
 from loket.features.routing import ruleset
 from loket.features.routing.rules import MAX_RULES, GroupName, Mode, Outcome, RoutingSettings, Rule, RuleIn
 
