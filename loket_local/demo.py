@@ -126,6 +126,42 @@ MAILS = [
     ),
 ]
 
+# routing rules, in order (the first that matches applies): words in the subject or first message, then the
+# requester's domain; a ticket none matches stays in the default group
+RULES: list[dict[str, Any]] = [
+    {
+        "name": "Billing words",
+        "conditions": {
+            "any": [
+                {
+                    "field": "subject_or_body",
+                    "operator": "matches",
+                    "value": r"\b(invoice|refund|payment|tagihan|pembayaran|bayar)",
+                }
+            ]
+        },
+        "actions": {"group": "billing", "tags_add": ["billing"]},
+    },
+    {
+        "name": "Technical words",
+        "conditions": {
+            "any": [
+                {
+                    "field": "subject_or_body",
+                    "operator": "contains",
+                    "value": ["error", "crash", "login", "log in", "bug"],
+                }
+            ]
+        },
+        "actions": {"group": "technical", "tags_add": ["technical"]},
+    },
+    {
+        "name": "Partner domain example.net",
+        "conditions": {"all": [{"field": "requester_domain", "operator": "ends_with", "value": "example.net"}]},
+        "actions": {"group": "technical", "priority": "high", "tags_add": ["partner"]},
+    },
+]
+
 
 class _Demo:
     def __init__(self, stack: LocalStack) -> None:
@@ -327,12 +363,27 @@ def directory(stack: LocalStack) -> list[str]:
     return _Demo(stack).directory()
 
 
+def routing_rules(demo: _Demo) -> list[str]:
+    """The demo's routing rules through the admin API (after the groups they name); answers their names."""
+    if not demo.has("POST /v1/admin/rules"):
+        return []
+    made = []
+    for rule in RULES:
+        status, answer, _ = demo.call("POST", "/v1/admin/rules", rule, demo.tokens["admin"])
+        if status == 201:
+            made.append(f"rule {rule['name']!r} -> {rule['actions'].get('group')}")
+        else:
+            demo.say(f"POST /v1/admin/rules {rule['name']!r} answered {status}: {answer}")
+    return made
+
+
 def seed(stack: LocalStack) -> None:
     began = time.monotonic()
     print("creating demo data through the API, the web form and SMTP (first start only)...", flush=True)
     demo = _Demo(stack)
     directory = demo.directory()  # first: what the tickets below (and later rules, macros) refer to
     demo.say("; ".join(directory) or "no directory")
+    demo.say("; ".join(routing_rules(demo)) or "no routing rules")
     made = {"api": demo.api_tickets(), "web form": demo.form_tickets(), "mail": demo.mails()}
     replied = made["mail"] and demo.customer_reply()
     demo.say(

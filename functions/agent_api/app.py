@@ -33,8 +33,9 @@ def routers() -> list[Router]:
     """The routers this function serves (imported on the first request)."""
     from loket.channels.agent_api.admin import router as admin
     from loket.channels.agent_api.agent import router as tickets
+    from loket.features.routing.routes import router as routing_rules
 
-    return [tickets, admin]
+    return [tickets, admin, routing_rules]
 
 
 def resolver() -> APIGatewayHttpResolver:

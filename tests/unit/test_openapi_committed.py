@@ -38,5 +38,10 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/admin/agents",
         "/v1/admin/agents/{agent}",
         "/v1/me/availability",
+        "/v1/admin/rules",
+        "/v1/admin/rules/order",
+        "/v1/admin/rules/{rule}",
+        "/v1/admin/rules/{rule}/test",
+        "/v1/admin/routing",
     }
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -383,6 +383,24 @@ def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], acto
         raise VersionConflict(ticket.ticket_id, expected_version, int(ticket.version))
     moment = clock.now()
     change = Change(actor, moment)
+    tags_added, tags_removed = _apply_fields(ticket, change, changes)
+    if "status" in changes and changes["status"] != ticket.status:
+        if ticket.status == Status.CLOSED.value:
+            raise InvalidTransition(ticket.status, "change", "closed tickets are final")
+        _change_status(ticket, change, action_for_status(Status(changes["status"])))
+    elif ticket.status == Status.CLOSED.value and change.events:
+        raise InvalidTransition(ticket.status, "change", "closed tickets are final")
+    if not change.events:
+        return ticket
+    ticket.updated_at = at = clock.iso(moment)
+    outbox = _update_events(ticket, actor, at, _changed(change))
+    repo.save_ticket(ticket, events=change.events, tags_added=tags_added, tags_removed=tags_removed, outbox=outbox)
+    return ticket
+
+
+def _apply_fields(ticket: TicketItem, change: Change, changes: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Set the PATCHABLE fields but status on the ticket (an assignment opens a new ticket); returns the tags added
+    and removed."""
     tags_added: list[str] = []
     tags_removed: list[str] = []
     for name in PATCHABLE:
@@ -401,26 +419,61 @@ def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], acto
         if name == "cc":  # the requester gets every reply anyway
             value = [c for c in dict.fromkeys(normalize_email(c) for c in value) if c != ticket.requester_email]
         _set(ticket, change, name, value)
-    if "status" in changes and changes["status"] != ticket.status:
-        if ticket.status == Status.CLOSED.value:
-            raise InvalidTransition(ticket.status, "change", "closed tickets are final")
-        _change_status(ticket, change, action_for_status(Status(changes["status"])))
-    elif ticket.status == Status.CLOSED.value and change.events:
-        raise InvalidTransition(ticket.status, "change", "closed tickets are final")
-    if not change.events:
-        return ticket
-    ticket.updated_at = at = clock.iso(moment)
+    return tags_added, tags_removed
+
+
+def _changed(change: Change) -> dict[str, dict[str, Any]]:
+    """Each changed field once: a field changed twice (status: assigned, then set) is first old to last new."""
     changed: dict[str, dict[str, Any]] = {}
-    for e in change.events:  # a field changed twice (status: assigned, then set) is one change, first old to last new
+    for e in change.events:
         changed[e.field] = {"old": changed.get(e.field, {"old": e.old})["old"], "new": e.new}
+    return changed
+
+
+def _update_events(ticket: TicketItem, actor: Actor, at: str, changed: dict[str, dict[str, Any]]) -> list[OutboxItem]:
+    """ticket.updated for the changed fields, and ticket.assigned when the assignee is one of them."""
+    if not changed:
+        return []
     outbox = [_event(EventType.TICKET_UPDATED, ticket, actor, at, changes=changed)]
     if "assignee" in changed:
         assigned = changed["assignee"]
         outbox.append(
             _event(EventType.TICKET_ASSIGNED, ticket, actor, at, old_assignee=assigned["old"], assignee=assigned["new"])
         )
-    repo.save_ticket(ticket, events=change.events, tags_added=tags_added, tags_removed=tags_removed, outbox=outbox)
-    return ticket
+    return outbox
+
+
+ROUTING = "routing"  # the audit field of a routing decision, and where the ticket remembers it (`extra.routing`)
+ROUTER = Actor(kind="system", id="router")
+
+
+def record_routing(
+    ticket_id: str, expected_version: int, changes: dict[str, Any], record: dict[str, Any]
+) -> tuple[TicketItem, dict[str, dict[str, Any]]] | None:
+    """Apply a routing decision as the system actor `router`: the fields in `changes` (group, priority, ticket_type,
+    tags, assignee) and one audit entry, field `routing`, whose new value is `record` with the fields it changed
+    (`changes`: field -> old, new). The ticket remembers the decision (`extra.routing`) in the same write.
+
+    Returns the ticket and the fields changed, or None, changing nothing, when the ticket already holds a routing decision: a re-delivered or replayed
+    event never routes twice. Raises VersionConflict when the ticket is no longer at `expected_version` (the
+    router then decides again on the fresh ticket).
+    """
+    ticket = repo.get_ticket(ticket_id)
+    if (ticket.extra or {}).get(ROUTING):
+        return None
+    if int(ticket.version) != expected_version:
+        raise VersionConflict(ticket.ticket_id, expected_version, int(ticket.version))
+    moment = clock.now()
+    change = Change(ROUTER, moment)
+    tags_added, tags_removed = _apply_fields(ticket, change, changes)
+    changed = _changed(change)
+    ticket.updated_at = at = clock.iso(moment)
+    entry = {**record, "changes": changed}
+    ticket.extra = {**(ticket.extra or {}), ROUTING: {**record, "at": at}}
+    audit = [AuditEvent(ROUTER, ROUTING, None, entry, moment)]
+    outbox = _update_events(ticket, ROUTER, at, changed)
+    repo.save_ticket(ticket, events=audit, tags_added=tags_added, tags_removed=tags_removed, outbox=outbox)
+    return ticket, changed
 
 
 ROUTER = Actor(kind="system", id="router")  # who assigns from a group's queue

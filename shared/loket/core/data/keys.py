@@ -89,3 +89,12 @@ def agent_load_pk(agent_id: str) -> str:
 
 def routing_cursor_pk(group: str) -> str:
     return f"ROUTING#{group}"
+
+
+ROUTING_PK = "ROUTING"
+RULE_PREFIX = "RULE#"
+ROUTING_SETTINGS_SK = "SETTINGS"
+
+
+def rule_sk(rule_id: str) -> str:
+    return f"{RULE_PREFIX}{rule_id}"

@@ -27,6 +27,8 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | an agent's load (tickets new/open on them)   | table (routing)  | PK `LOAD#<agent id>`, SK `LOAD`; BatchGet for a group's members |
 | a group's rotation cursor                    | table (routing)  | PK `ROUTING#<group>`, SK `CURSOR`                      |
 | whom a ticket counts toward (load marker)    | table (routing)  | PK `TICKET#<id>`, SK `LOAD`                            |
+| routing rule by id; every rule (by `position`) | table (routing) | PK `ROUTING`, SK `RULE#<id>`; Query begins_with `RULE#` |
+| routing settings (first/all, default group)  | table (routing)  | PK `ROUTING`, SK `SETTINGS`                             |
 """
 
 from __future__ import annotations
@@ -65,10 +67,7 @@ def configure(table_name: str, region: str | None = None) -> None:
 
 def _forget_connections() -> None:
     aws.forget(aws.DYNAMODB)
-    for model in (
-        TicketItem, EntryItem, AuditItem, LookupItem, CounterItem, TagItem, OutboxItem, AgentItem, GroupItem,
-        AgentLoadItem, RoutingCursorItem, TicketLoadItem,
-    ):  # fmt: skip
+    for model in _Base.__subclasses__():
         model._connection = None  # pynamodb caches its connection per class
 
 
@@ -319,3 +318,22 @@ class TicketLoadItem(_Base):
     ticket_id = UnicodeAttribute(attr_name="ticket_id")
     agent = UnicodeAttribute(null=True)
     ticket_version = NumberAttribute(default=0)
+
+
+class RuleItem(_Base):
+    """A routing rule: its document (conditions, actions; the routing feature's model) and its place in the order."""
+
+    rule_id = UnicodeAttribute()
+    position = NumberAttribute()
+    document = JSONAttribute(default=dict)
+    updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class RoutingSettingsItem(_Base):
+    """How the rule set applies (`first` match or `all` matches) and the group a ticket no rule places goes to."""
+
+    mode = UnicodeAttribute(default="first")
+    default_group = UnicodeAttribute()
+    updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
