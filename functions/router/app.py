@@ -1,8 +1,9 @@
 """Router: assignment for ticket and agent events (SQS batches of bus events, partial batch failures).
 
 The Lambda wiring lives here: Powertools Batch over the RouterQueue's records, each record's bus event parsed
-against the contract (`loket.core.events`). What each event does is `loket.features.routing.assignment.on_event`;
-it needs no idempotency store: every write is conditioned on what it read, so a repeated event changes nothing.
+against the contract (`loket.core.events`). A new or released ticket is routed by the rules first
+(`loket.features.routing.engine.route`: group and fields, once per ticket); what each event then does is
+`loket.features.routing.assignment.on_event`; it needs no idempotency store: every write is conditioned on what it read, so a repeated event changes nothing.
 """
 
 from __future__ import annotations
@@ -51,7 +52,16 @@ def handle_record(record: SqsRecordModel) -> dict[str, Any]:
     event = events.parse(json.loads(record.body)["detail"])
     logger.append_keys(event_id=event.event_id, event_type=str(event.type))
     try:
+        decision = None
+        if event.type in (events.EventType.TICKET_CREATED, events.EventType.TICKET_RELEASED):
+            from loket.features.routing import engine
+
+            # the rules first (group, fields, maybe an assignee; once per ticket), then assignment in that group
+            decision = engine.route(event.ticket_id, event.event_id)
         result = assignment.on_event(event)
+        if decision is not None:
+            result["rule"] = decision.rule.name if decision.rule else None
+            result["group"] = decision.group
         logger.info("routed", extra={"result": result})
         return result
     finally:
