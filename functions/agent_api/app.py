@@ -16,7 +16,8 @@ from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core.data.models import bind_data
 from loket.core.data.settings import DataSettings
 from loket.platform import config
-from loket.platform.config import AttachmentSettings, AwsSettings
+from loket.features.macros.settings import MacroSettings
+from loket.platform.config import AttachmentSettings, AwsSettings, SigningSettings
 from loket.platform.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import Router
 
 # read and validated on the first invocation: a missing or malformed variable fails it, naming the variable
-SETTINGS = (AwsSettings, DataSettings, AgentApiSettings, AttachmentSettings)
+SETTINGS = (AwsSettings, DataSettings, AgentApiSettings, AttachmentSettings, SigningSettings, MacroSettings)
 
 _resolver: APIGatewayHttpResolver | None = None
 
@@ -32,8 +33,10 @@ _resolver: APIGatewayHttpResolver | None = None
 def routers() -> list[Router]:
     """The routers this function serves (imported on the first request)."""
     from loket.channels.agent_api.agent import router as tickets
+    from loket.channels.agent_api.search import router as search
+    from loket.features.macros.routes import router as macros
 
-    return [tickets]
+    return [tickets, search, macros]
 
 
 def resolver() -> APIGatewayHttpResolver:

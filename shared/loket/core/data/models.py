@@ -16,12 +16,14 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | tickets of an assignee (sparse)              | GSI `AssigneeIndex` | `GSI3PK` `AGENT#<id>`, `GSI3SK` `<status>#<rank>#<created>#<id>` |
 | tickets of a requester, newest first         | GSI `RequesterIndex` | `GSI4PK` `REQ#<email>`, `GSI4SK` `<created>#<id>`   |
 | tickets with a tag, newest first             | table (tag items) | PK `TAG#<tag>`, SK `<created>#<id>` -> BatchGet tickets |
+| tickets with a word in the subject, newest first | table (word items) | PK `WORD#<word>`, SK `<created>#<id>` -> BatchGet tickets; written with the ticket (see `loket.core.domain.words`) |
 | SLA clocks due before a time (sparse)        | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>`, `SLASK` `<due-at>#<id>`; reserved for the SLA feature: nothing writes it yet |
 | events to deliver (outbox, read by the table stream -> pipes -> SQS) | table | PK `TICKET#<id>`, SK `EVENT#<at>#<event-id>`, TTL `expires_at` |
 | rate limits (fixed windows)                  | table            | PK `RATE#<scope>#<key>`, SK `<window start>`, TTL `expires_at` |
 | ticket numbers                               | table (counter)  | PK `COUNTER#ticket-number`, SK `COUNTER`, gapless (see repository) |
 | agent by id (token subject); every agent     | table (directory) | PK `DIRECTORY`, SK `AGENT#<id>`; Query begins_with `AGENT#` |
 | group by name; every group                   | table (directory) | PK `DIRECTORY`, SK `GROUP#<name>`; Query begins_with `GROUP#` |
+| macro by id; every macro                     | table (macros)   | PK `MACROS`, SK `MACRO#<id>`; Query begins_with `MACRO#` |
 """
 
 from __future__ import annotations
@@ -60,7 +62,19 @@ def configure(table_name: str, region: str | None = None) -> None:
 
 def _forget_connections() -> None:
     aws.forget(aws.DYNAMODB)
-    for model in (TicketItem, EntryItem, AuditItem, LookupItem, CounterItem, TagItem, OutboxItem, AgentItem, GroupItem):
+    for model in (
+        TicketItem,
+        EntryItem,
+        AuditItem,
+        LookupItem,
+        CounterItem,
+        TagItem,
+        WordItem,
+        OutboxItem,
+        AgentItem,
+        GroupItem,
+        MacroItem,
+    ):
         model._connection = None  # pynamodb caches its connection per class
 
 
@@ -237,6 +251,12 @@ class TagItem(_Base):
     ticket_id = UnicodeAttribute(attr_name="ticket_id")
 
 
+class WordItem(_Base):
+    """One word of a ticket's subject (the search index): kept in the transactions that create or rename it."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticket_id")
+
+
 class OutboxItem(_Base):
     """An event written in the same transaction as the change that caused it.
 
@@ -274,4 +294,17 @@ class GroupItem(_Base):
     assignment_mode = UnicodeAttribute(default="manual")
     description = UnicodeAttribute(default="")
     updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class MacroItem(_Base):
+    """A saved reply or note with placeholders and field changes (the macros feature)."""
+
+    macro_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    body = UnicodeAttribute()
+    kind = UnicodeAttribute(default="public_reply")
+    actions = JSONAttribute(default=dict)
+    updated_at = UnicodeAttribute(default="")
+    updated_by = UnicodeAttribute(default="")
     version = VersionAttribute()

@@ -25,11 +25,13 @@ from loket.core.data.models import (
     OutboxItem,
     TagItem,
     TicketItem,
+    WordItem,
     _Base,
     transaction_connection,
 )
 from loket.core.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
 from loket.core.domain.ticket import AuditEvent, Priority, Status, format_number
+from loket.core.domain.words import words
 
 _STATUS_ORDER = [s.value for s in Status]
 _MAX_CREATE_ATTEMPTS = 12
@@ -96,6 +98,16 @@ def tag_item(tag: str, ticket: TicketItem) -> TagItem:
         keys.tag_pk(tag),
         keys.age_sk(ticket.created_at, ticket.ticket_id),
         item_type="tag",
+        ticket_id=ticket.ticket_id,
+    )
+
+
+def word_item(word: str, ticket: TicketItem) -> WordItem:
+    """The search-index item of one word of a ticket's subject (`loket.core.domain.words`)."""
+    return WordItem(
+        keys.word_pk(word),
+        keys.age_sk(ticket.created_at, ticket.ticket_id),
+        item_type="word",
         ticket_id=ticket.ticket_id,
     )
 
@@ -382,6 +394,7 @@ def create_ticket(
             *[lookup_item(pk, ticket.ticket_id, ticket.created_at) for pk in unique],
             *entries,
             *[tag_item(tag, ticket) for tag in ticket.tags],
+            *[word_item(word, ticket) for word in words(ticket.subject)],
             *audit_items(ticket.ticket_id, events, ticket.created_at),
             *(fixed if fixed is not None else outbox(ticket)),  # type: ignore[operator]
         ]
@@ -430,16 +443,20 @@ def save_ticket(
     also: Iterable[TicketItem] = (),
     outbox: Iterable[OutboxItem] = (),
     items: Iterable[_Base] = (),
+    words_added: Iterable[str] = (),
+    words_removed: Iterable[str] = (),
 ) -> None:
     """Save a changed ticket (conditioned on its version) with its audit events and new entries.
 
-    `also` saves more tickets in the same transaction (a merge changes two), `items` any other
+    Tags and subject words added or removed move their index items in the same transaction (the caller says which:
+    it knows the old values). `also` saves more tickets in the same transaction (a merge changes two), `items` any other
     items (audit items of those tickets). Raises VersionConflict when any of them was changed
     since it was read, and DuplicateLookup when a Message-ID is already recorded.
     """
     at = ticket.updated_at
     tickets = [ticket, *also]
     tags_removed = list(tags_removed)
+    words_removed = list(words_removed)
     lookups = [keys.message_id_pk(m) for m in message_ids]
     try:
         with TransactWrite(connection=_connection()) as tx:
@@ -456,10 +473,15 @@ def save_ticket(
                 tx.save(tag_item(tag, ticket))
             for tag in tags_removed:
                 tx.delete(tag_item(tag, ticket))
+            for word in words_added:
+                tx.save(word_item(word, ticket))
+            for word in words_removed:
+                tx.delete(word_item(word, ticket))
             for extra in [*outbox, *items]:
                 tx.save(extra)
     except TransactWriteError as exc:
-        reasons = _reasons(exc)[len(tags_removed) :]  # pynamodb sends deletes first, then puts
+        # pynamodb sends deletes first, then puts
+        reasons = _reasons(exc)[len(tags_removed) + len(words_removed) :]
         for pk, reason in zip(lookups, reasons[len(tickets) :], strict=False):
             if reason == "ConditionalCheckFailed":
                 raise DuplicateLookup(pk, find_lookup(pk)) from exc
