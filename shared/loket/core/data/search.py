@@ -31,6 +31,7 @@ from loket.core.domain.ticket import Status
 from loket.core.domain.words import Query, words
 
 QUERY_BUDGET = 40  # DynamoDB Queries one search request may make
+PAGE = 25  # sort keys one Query reads for a search of several terms
 _SORT_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9A-Za-z_-]{1,64}$")
 
 
@@ -149,7 +150,7 @@ def search(query: Query, limit: int, cursor: str | None) -> tuple[list[TicketIte
     """The tickets matching every term of `query`, newest first, `limit` at most, and the next page's cursor."""
     bound = Bound.decode(cursor) if cursor else Bound()
     reads = _Reads()
-    postings = _postings(query, limit + 1 if query.terms == 1 else max(limit, 25), reads)
+    postings = _postings(query, limit + 1 if query.terms == 1 else max(limit, PAGE), reads)
     if not postings:
         return [], None
     ids, after = _matches(postings, bound, limit)

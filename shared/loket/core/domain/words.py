@@ -47,7 +47,8 @@ _SPLIT = re.compile(r"[^\w]+|_+")
 
 def fold(text: str) -> str:
     """Lower case with accents removed: the form both the index and the query use."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # compatibility forms first (a mathematical bold A is an A), then case, then apart again to drop the accents
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
