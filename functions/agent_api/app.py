@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core.data.models import bind_data
 from loket.core.data.settings import DataSettings
-from loket.platform import config
 from loket.features.macros.settings import MacroSettings
+from loket.platform import config
 from loket.platform.config import AttachmentSettings, AwsSettings, SigningSettings
 from loket.platform.observability import logger, metrics
 

@@ -65,11 +65,13 @@ def test_a_rename_that_loses_the_race_leaves_the_index_as_the_winner_left_it(
     ticket = _create("Printer macet")
     ref = f"LKT-{ticket.number}"
     # another agent renames the ticket between our read and our write
-    with before_first(
-        monkeypatch, "TransactWriteItems", lambda: svc.update_ticket(ref, 1, {"subject": "Scanner"}, ADMIN)
+    with (
+        before_first(
+            monkeypatch, "TransactWriteItems", lambda: svc.update_ticket(ref, 1, {"subject": "Scanner"}, ADMIN)
+        ),
+        pytest.raises(VersionConflict),
     ):
-        with pytest.raises(VersionConflict):
-            svc.update_ticket(ref, 1, {"subject": "Kertas fire"}, AGENT)
+        svc.update_ticket(ref, 1, {"subject": "Kertas fire"}, AGENT)
     assert _words_of(ticket) == {"scanner"}
 
 
