@@ -100,10 +100,10 @@ def put_macro(macro: MacroRef, body: s.MacroIn, if_match: IfMatch = None) -> Res
 )
 @requires(ADMIN)
 @answers(400, 412, 428)
-def delete_macro(macro: MacroRef, if_match: IfMatch = None) -> Response[str]:
+def delete_macro(macro: MacroRef, if_match: IfMatch = None) -> Response[None]:
     version = _version_from(if_match, "macro")
     store.delete(macro, version)
-    return Response(204, content_types.APPLICATION_JSON, "")
+    return Response(204, None, None)
 
 
 # --- agents -------------------------------------------------------------------------------------------
