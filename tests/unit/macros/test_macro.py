@@ -56,3 +56,13 @@ def test_a_value_is_put_in_as_text_and_never_read_again(values: dict[str, str]) 
         f"D {values['status_link']} E {{{{unknown}}}}"
     )
     assert render(body, values) == expected
+
+
+def test_the_demo_macros_are_valid_macros() -> None:
+    from loket.features.macros.schemas import MacroIn
+    from loket_local.demo import MACROS
+
+    assert {m["name"] for m in MACROS} >= {"Refund issued", "Need more info"}
+    for raw in MACROS:
+        macro = MacroIn.model_validate(raw).macro("demo")
+        assert problems_of(macro) == [], raw["name"]
