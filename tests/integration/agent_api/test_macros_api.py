@@ -8,8 +8,13 @@ from typing import Any
 import pytest
 
 from loket.core import directory, status_links
+from loket.core import tickets as svc
+from loket.core.data.keys import ticket_pk
+from loket.core.data.models import OutboxItem
 from loket.core.domain.directory import Agent
+from loket.core.domain.ticket import Actor
 from tests.integration.agent_api.conftest import ADMIN, AGENT, Api
+from tests.support.botocore_hooks import before_first
 
 NEED_MORE_INFO = {
     "name": "Need more info",
@@ -202,3 +207,34 @@ def test_applying_an_unknown_macro_or_to_an_unknown_or_closed_ticket(api: Api) -
     refused = _apply(api, ticket, macro, '"3"')
     assert refused.status == 409
     assert "closed" in refused.body["error"]["message"]
+
+
+def test_a_change_between_reading_and_writing_the_ticket_makes_the_macro_412_and_writes_nothing(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    macro = _create(api, NEED_MORE_INFO).body
+    ticket = api.create()
+    rival = Actor(kind="agent", id="admin-1", email="admin@example.com", role="admin")
+    with before_first(
+        monkeypatch, "TransactWriteItems", lambda: svc.update_ticket(ticket["id"], 1, {"priority": "low"}, rival)
+    ):
+        reply = _apply(api, ticket, macro)
+    assert reply.status == 412
+    after = api("get_ticket", ticket=ticket["id"]).body
+    assert (after["priority"], after["status"], after["version"]) == ("low", "new", 2)
+    assert len(api("list_conversation", ticket=ticket["id"]).body["items"]) == 1
+    assert "macro" not in [a["field"] for a in api("list_audit", ticket=ticket["id"]).body["items"]]
+
+
+def test_applying_writes_the_entrys_event_and_ticket_updated_for_the_bus(api: Api) -> None:
+    macro = _create(api, NEED_MORE_INFO).body
+    ticket = api.create()
+    reply = _apply(api, ticket, macro)
+    assert reply.status == 201, reply.body
+    outbox = OutboxItem.query(ticket_pk(ticket["id"]), OutboxItem.sk.startswith("EVENT#"))
+    events = {e.event_type: e.payload for e in outbox}
+    assert set(events) == {"ticket.created", "message.added", "ticket.updated"}
+    assert events["message.added"]["entry_id"] == reply.body["entry_id"]
+    assert events["message.added"]["kind"] == "public_reply"
+    assert events["ticket.updated"]["changes"]["status"] == {"old": "new", "new": "pending"}
+    assert events["message.added"]["ticket_version"] == events["ticket.updated"]["ticket_version"] == 2
