@@ -407,7 +407,8 @@ def _apply_fields(ticket: TicketItem, changes: dict[str, Any], change: Change) -
             moves.tags_removed = [t for t in ticket.tags if t not in value]
         if name == "subject":  # the search index follows the subject's words
             old_words, new_words = words(ticket.subject), words(value)
-            moves.words_added = [w for w in new_words if w not in old_words]
+            # every word is written again (the same item): a ticket the backfill missed is whole after a rename
+            moves.words_added = new_words
             moves.words_removed = [w for w in old_words if w not in new_words]
         if name == "assignee" and value and value != ticket.assignee and ticket.status == Status.NEW.value:
             _change_status(ticket, change, Action.ASSIGN)

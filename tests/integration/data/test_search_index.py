@@ -156,3 +156,12 @@ def test_backfill_indexes_tickets_created_before_the_index_by_query(aws: None) -
     assert index.backfill() == 2  # again: the same items, nothing doubled
     assert _search("scanner")[0] == ["Scanner broken"]
     assert TicketItem.get(keys.ticket_pk(old.ticket_id), keys.TICKET_SK).version == 1  # tickets are not touched
+
+
+def test_a_rename_writes_every_word_of_the_new_subject_even_those_the_old_one_had(aws: None) -> None:
+    ticket = _create("Printer macet")
+    with TransactWrite(connection=transaction_connection()) as tx:  # as if the backfill had not reached it
+        for item in WordItem.query(keys.word_pk("printer")):
+            tx.delete(item)
+    svc.update_ticket(f"LKT-{ticket.number}", 1, {"subject": "Printer broken"}, AGENT)
+    assert _words_of(ticket) == {"printer", "broken"}
