@@ -73,7 +73,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
                                                      "5xx"]
 
 [[operations]]
-include-name = "PUT /v1/admin/macros/{macro}"
+include-name = "PUT /v1/admin/macros/{{macro}}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
                                                      "5xx"]
 """

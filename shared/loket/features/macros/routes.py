@@ -69,6 +69,7 @@ def list_macros_admin() -> s.MacroList:
     response_description="Created",
 )
 @requires(ADMIN)
+@answers(400)
 def create_macro(body: s.MacroIn) -> Response[s.MacroOut]:
     actor = current_actor(router)
     macro = _checked(body.macro(uuid.uuid4().hex))
