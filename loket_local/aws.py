@@ -7,6 +7,7 @@ resolved against that stack, so functions see moto's physical names exactly as t
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -335,6 +336,28 @@ class EmbeddedAws:
         self._stand_in_for_emulated()
         self._apply_gaps()
         self._verify_senders()
+        self._put_table_items()
+
+    def _put_table_items(self) -> None:
+        """The template's local table items (Metadata.MakeRun.TableItems), each put only when absent: a change made
+        through the product since (an agent's groups) is kept across restarts."""
+        for logical, items in self.template.local_table_items().items():
+            table = self.physical_ids.get(logical)
+            if table is None:
+                raise RuntimeError(f"Metadata.MakeRun.TableItems names {logical}, which is no table of the template")
+            dynamodb = self.client("dynamodb")
+            hash_key = next(k["AttributeName"] for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"])
+            from boto3.dynamodb.types import TypeSerializer
+
+            serialize = TypeSerializer().serialize
+            for item in items:
+                with contextlib.suppress(dynamodb.exceptions.ConditionalCheckFailedException):
+                    dynamodb.put_item(
+                        TableName=table,
+                        Item={k: serialize(v) for k, v in item.items()},
+                        ConditionExpression="attribute_not_exists(#k)",
+                        ExpressionAttributeNames={"#k": hash_key},
+                    )
 
     def _create_secret_parameters(self) -> None:
         ssm = self.client("ssm")

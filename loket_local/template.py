@@ -547,6 +547,12 @@ class LocalTemplate:
         local = ((self.sam.get("Metadata") or {}).get("MakeRun") or {}).get("ParameterOverrides") or {}
         return {str(k): str(v) for k, v in local.items() if k in self.parameters}
 
+    def local_table_items(self) -> dict[str, list[dict[str, Any]]]:
+        """Items the local stack puts into a table at start when absent (the development identities' directory
+        entries), from the template's Metadata: {MakeRun: {TableItems: {TicketsTable: [{PK: ..., ...}]}}}."""
+        local = ((self.sam.get("Metadata") or {}).get("MakeRun") or {}).get("TableItems") or {}
+        return {str(table): [dict(item) for item in items] for table, items in local.items()}
+
     def secret_parameter_names(self) -> dict[str, str]:
         """Template parameters that name an SSM parameter the deployer creates: {parameter: SSM name}."""
         out = {}

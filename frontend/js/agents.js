@@ -2,6 +2,7 @@
 // Loaded once per sign-in; when it cannot be loaded, assignees show as ids and the inputs take ids as before.
 
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 /** Fill ctx.agents (id -> email) once for this token; a route started meanwhile waits for the same load.
  * A failure leaves it empty: ids are shown instead. */
@@ -30,7 +31,7 @@ export function agentName(ctx, id) {
 
 /** An assignee for display: the email, with the id as its tooltip. */
 export function assigneeView(ctx, id) {
-  if (!id) return h('span', { class: 'muted' }, 'unassigned');
+  if (!id) return h('span', { class: 'muted' }, t('ticket.unassigned'));
   const name = agentName(ctx, id);
   return name === id ? id : h('span', { class: 'agent', title: id }, name);
 }
@@ -46,12 +47,13 @@ export function agentOptions(ctx, id, extra = []) {
   );
 }
 
-/** What was typed in an assignee input, as an agent id: "me" is the signed-in agent (kept as "me" with
- * keepMe, for the queue filter), an email of the directory its agent; anything else is taken as an id. */
+/** What was typed in an assignee input, as an agent id: "me" (or its word in the console's language, "saya") is
+ * the signed-in agent (kept as "me" with keepMe, for the queue filter), an email of the directory its agent;
+ * anything else is taken as an id. */
 export function assigneeInput(ctx, text, { keepMe = false } = {}) {
   const value = text.trim();
   if (!value) return null;
-  if (value.toLowerCase() === 'me') return keepMe ? 'me' : ctx.user?.id || value;
+  if (['me', t('queue.me').toLowerCase()].includes(value.toLowerCase())) return keepMe ? 'me' : ctx.user?.id || value;
   const wanted = value.toLowerCase();
   for (const [agentId, email] of ctx.agents || []) if (email.toLowerCase() === wanted) return agentId;
   return value;

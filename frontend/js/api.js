@@ -1,5 +1,7 @@
 // The agent API client: bearer token, JSON in and out, one error type with the API's message.
 
+import { t } from './i18n.js';
+
 export class ApiError extends Error {
   constructor(status, code, message, details = []) {
     super(message);
@@ -34,7 +36,7 @@ export function createApi({ baseUrl, token, onUnauthorized }) {
     try {
       response = await fetch(url, init);
     } catch {
-      throw new ApiError(0, 'network_error', 'Could not reach the Loket API. Check the connection and try again.');
+      throw new ApiError(0, 'network_error', t('error.network'));
     }
     const text = await response.text();
     let data = null;
@@ -46,7 +48,7 @@ export function createApi({ baseUrl, token, onUnauthorized }) {
     if (!response.ok) {
       const shaped = data && typeof data.error === 'object' ? data.error : null;
       const message =
-        shaped?.message || data?.message || `The API answered ${response.status} ${response.statusText}`.trim();
+        shaped?.message || data?.message || t('error.http', { status: `${response.status} ${response.statusText}`.trim() });
       const error = new ApiError(response.status, shaped?.code || `http_${response.status}`, message, shaped?.details);
       if (response.status === 401) onUnauthorized(error);
       throw error;

@@ -1,18 +1,23 @@
-// The Loket agent console: boot, sign-in state and the hash router (#/queue, #/tickets/LKT-12, ...).
+// The Loket agent console: boot, sign-in state, the language and the hash router (#/queue, #/tickets/LKT-12, ...).
 
 import { loadAgents } from './agents.js';
 import { createApi } from './api.js';
 import { finishHostedSignIn, forgetToken, freshToken, hostedSignOutUrl, readToken, tokenProblem, userOf } from './auth.js';
 import { loadConfig } from './config.js';
 import { h } from './dom.js';
+import { label, language, preferredLanguage, t, translateStatic, useLanguage } from './i18n.js';
+import { installShortcuts, openShortcutHelp } from './shortcuts.js';
 import { renderCreate } from './views/create.js';
 import { renderQueue } from './views/queue.js';
 import { renderSignIn } from './views/signin.js';
 import { renderTicket } from './views/ticket.js';
 
 const main = document.getElementById('main');
+const messages = document.getElementById('messages');
+const viewSlot = document.getElementById('view');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
+const languagePicker = document.getElementById('language');
 
 const ctx = {
   config: null,
@@ -22,20 +27,17 @@ const ctx = {
   agentsToken: null,
   agentsLoaded: null,
   flash: null, // {text, kind} shown once by the next view
+  // what the keyboard shortcuts do on the current view (next, previous, open, search, reply, note, assignMe);
+  // each view sets the ones it has, route() clears them
+  actions: {},
   navigate(hash) {
     if (window.location.hash === hash) route();
     else window.location.hash = hash;
   },
-  /** Show a message at the top of the current view (kind: info | success | error). */
+  /** Show a message above the current view (kind: info | success | error), announced by the live region. */
   notify(text, kind = 'info') {
-    let box = main.querySelector('.flash');
-    if (!box) {
-      box = h('div', { class: 'flash' });
-      main.prepend(box);
-    }
-    box.className = `flash alert ${kind}`;
-    box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    box.replaceChildren(h('p', {}, text));
+    const box = h('div', { class: `flash alert ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('p', {}, text));
+    messages.replaceChildren(box);
   },
   /** Remember a message for the next view (after a navigation). */
   flashNext(text, kind = 'success') {
@@ -49,6 +51,24 @@ const ctx = {
   },
 };
 
+/** The pages, by the first part of the address (#/queue, #/tickets/LKT-12). A page renders into `view` and
+ * starts with an <h1 tabindex="-1">; it answers false when the address names nothing it has (404). `role`: the
+ * least role that may open it (the nav hides links with a data-role the agent lacks). */
+const PAGES = {
+  signin: { render: (view) => renderSignIn(ctx, view, route) },
+  queue: { render: (view, params) => renderQueue(ctx, view, params, { quarantine: false }) },
+  quarantine: { render: (view, params) => renderQueue(ctx, view, params, { quarantine: true }) },
+  new: { render: (view) => renderCreate(ctx, view) },
+  tickets: { render: (view, params, parts) => (parts[1] ? renderTicket(ctx, view, parts[1]) : false) },
+};
+
+const RANK = { agent: 1, lead: 2, admin: 3 };
+
+/** Whether the signed-in agent's role is at least `role`. */
+function mayOpen(role) {
+  return (RANK[ctx.user?.role] || 0) >= (RANK[role] || 0);
+}
+
 function parseHash() {
   const raw = window.location.hash.replace(/^#/, '') || '/queue';
   const [path, query = ''] = raw.split('?');
@@ -57,12 +77,13 @@ function parseHash() {
 
 function renderChrome() {
   nav.hidden = !ctx.user;
+  for (const item of nav.querySelectorAll('[data-role]')) item.hidden = !mayOpen(item.dataset.role);
   who.replaceChildren();
   if (!ctx.user) return;
   who.append(
     h('span', { class: 'who-name' }, ctx.user.name),
-    ctx.user.role ? h('span', { class: `badge role-${ctx.user.role}` }, ctx.user.role) : null,
-    h('button', { type: 'button', class: 'link', onclick: signOutClicked }, 'Sign out'),
+    ctx.user.role ? h('span', { class: `badge role-${ctx.user.role}` }, label('role', ctx.user.role)) : null,
+    h('button', { type: 'button', class: 'link', onclick: signOutClicked }, t('app.sign_out')),
   );
 }
 
@@ -79,12 +100,16 @@ function signOutClicked() {
   ctx.user = null;
   if (hosted) window.location.assign(hosted);
   else {
-    ctx.flash = { text: 'You are signed out.', kind: 'info' };
+    ctx.flash = { text: t('app.signed_out'), kind: 'info' };
     route();
   }
 }
 
+let routing = 0; // the newest route() call; an older one that finishes later does not steal the focus
+
 async function route() {
+  routing += 1;
+  const mine = routing;
   const { parts, params } = parseHash();
   const token = await freshToken(ctx.config);
   const problem = token ? tokenProblem(token) : '';
@@ -100,7 +125,9 @@ async function route() {
   }
 
   const view = h('div', { class: 'view' });
-  main.replaceChildren(view);
+  viewSlot.replaceChildren(view);
+  messages.replaceChildren();
+  ctx.actions = {};
   if (ctx.flash) {
     const { text, kind } = ctx.flash;
     ctx.flash = null;
@@ -110,20 +137,36 @@ async function route() {
   let name = parts[0] || 'queue';
   if (!ctx.user) name = 'signin';
   markCurrent(name === 'queue' && params.get('assignee') === 'me' ? 'mine' : name);
+  const page = Object.hasOwn(PAGES, name) ? PAGES[name] : null;
   try {
-    if (name === 'signin') await renderSignIn(ctx, view, route);
-    else if (name === 'queue') await renderQueue(ctx, view, params, { quarantine: false });
-    else if (name === 'quarantine') await renderQueue(ctx, view, params, { quarantine: true });
-    else if (name === 'new') await renderCreate(ctx, view);
-    else if (name === 'tickets' && parts[1]) await renderTicket(ctx, view, parts[1]);
-    else view.append(h('h1', { tabindex: '-1' }, 'Not found'), h('p', {}, h('a', { href: '#/queue' }, 'Back to the queue')));
+    if (!page || (page.role && !mayOpen(page.role)) || (await page.render(view, params, parts)) === false) {
+      view.replaceChildren(
+        h('h1', { tabindex: '-1' }, t('app.not_found')),
+        h('p', {}, h('a', { href: '#/queue' }, t('app.back_to_queue'))),
+      );
+    }
   } catch (error) {
     if (error?.status !== 401) ctx.notify(error.message || String(error), 'error');
   }
-  view.querySelector('h1')?.focus();
+  if (mine !== routing) return;
+  const heading = view.querySelector('h1');
+  document.title = heading ? t('app.page_title', { page: heading.textContent.trim() }) : t('app.title');
+  // focus follows the view change: its heading, so a screen reader starts at the new page's title
+  if (!document.querySelector('dialog[open]')) heading?.focus();
+}
+
+async function changeLanguage() {
+  await useLanguage(languagePicker.value, { remember: true });
+  translateStatic();
+  await route();
+  languagePicker.focus(); // the agent stays where they were, on the picker
 }
 
 async function boot() {
+  await useLanguage(preferredLanguage());
+  translateStatic();
+  languagePicker.value = language();
+  languagePicker.addEventListener('change', changeLanguage);
   ctx.config = await loadConfig();
   try {
     await finishHostedSignIn(ctx.config);
@@ -133,13 +176,14 @@ async function boot() {
   ctx.api = createApi({
     baseUrl: ctx.config.apiBaseUrl,
     token: () => freshToken(ctx.config),
-    onUnauthorized: (error) =>
-      ctx.signOut(`Please sign in again: the API did not accept your sign-in (${error.message}).`),
+    onUnauthorized: (error) => ctx.signOut(t('app.sign_in_again', { reason: error.message })),
   });
   document.getElementById('skip-link').addEventListener('click', (event) => {
     event.preventDefault();
     (main.querySelector('h1') || main).focus();
   });
+  document.getElementById('shortcuts-button').addEventListener('click', () => openShortcutHelp());
+  installShortcuts(ctx);
   window.addEventListener('hashchange', route);
   await route();
 }

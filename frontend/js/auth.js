@@ -2,6 +2,8 @@
 // In AWS the token comes from the Cognito Hosted UI (authorization code + PKCE); locally from the
 // development issuer of the local stack, or pasted.
 
+import { formatDate, t } from './i18n.js';
+
 const TOKEN_KEY = 'loket.idToken';
 const REFRESH_KEY = 'loket.refreshToken';
 const PKCE_KEY = 'loket.pkce';
@@ -60,9 +62,9 @@ export function userOf(token) {
 /** Why a token cannot be used, or '' if it looks usable. */
 export function tokenProblem(token) {
   const user = userOf(token);
-  if (!user) return 'That is not an ID token (a JWT has three parts separated by dots).';
+  if (!user) return t('signin.not_a_token');
   if (user.expiresAt && user.expiresAt.getTime() <= Date.now()) {
-    return `This token expired at ${user.expiresAt.toLocaleString()}. Sign in again.`;
+    return t('signin.expired', { when: formatDate(user.expiresAt) });
   }
   return '';
 }
@@ -114,10 +116,10 @@ export async function finishHostedSignIn(config) {
   sessionStorage.removeItem(PKCE_KEY);
   window.history.replaceState(null, '', `${window.location.pathname}${saved?.back || '#/queue'}`);
   if (params.has('error')) {
-    throw new Error(`Sign-in failed: ${params.get('error_description') || params.get('error')}`);
+    throw new Error(t('signin.failed', { reason: params.get('error_description') || params.get('error') }));
   }
   if (!saved || saved.state !== params.get('state')) {
-    throw new Error('Sign-in could not be completed in this tab (the answer did not match). Please try again.');
+    throw new Error(t('signin.state_mismatch'));
   }
   const response = await fetch(new URL('/oauth2/token', cognitoBase(config)), {
     method: 'POST',
@@ -132,7 +134,7 @@ export async function finishHostedSignIn(config) {
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok || typeof data.id_token !== 'string') {
-    throw new Error(`Sign-in failed: ${data.error_description || data.error || `HTTP ${response.status}`}`);
+    throw new Error(t('signin.failed', { reason: data.error_description || data.error || `HTTP ${response.status}` }));
   }
   saveToken(data.id_token);
   if (typeof data.refresh_token === 'string') sessionStorage.setItem(REFRESH_KEY, data.refresh_token);

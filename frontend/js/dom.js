@@ -1,4 +1,7 @@
 // Small DOM helpers. Everything from the API goes in as text nodes or attributes: never as HTML.
+// Words the console writes itself come from the catalogue (t() in i18n.js), never from literals here.
+
+import { formatDate, label, t } from './i18n.js';
 
 const PROPERTIES = new Set(['value', 'checked', 'selected', 'disabled', 'hidden']);
 
@@ -34,17 +37,17 @@ export function words(value) {
   return String(value ?? '').replaceAll('_', ' ');
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
+/** A date and time in the console's language (Intl), the exact ISO value as its tooltip. */
 export function time(iso) {
   if (!iso) return h('span', { class: 'muted' }, '—');
   const date = new Date(iso);
-  const text = Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
+  const text = Number.isNaN(date.getTime()) ? iso : formatDate(date);
   return h('time', { datetime: iso, title: iso }, text);
 }
 
+/** A status or priority badge, its name from the catalogue (status.open, priority.high). */
 export function badge(kind, value) {
-  return h('span', { class: `badge ${kind}-${value}` }, words(value));
+  return h('span', { class: `badge ${kind}-${value}` }, label(kind, value));
 }
 
 export function select(name, options, current, props = {}) {
@@ -89,7 +92,7 @@ export function showError(box, error, form) {
       control.setAttribute('aria-describedby', `${control.getAttribute('aria-describedby') || ''} ${id}`.trim());
       control.closest('.field')?.append(h('p', { class: 'field-error', id }, detail.problem));
     } else {
-      unplaced.push(`${name || 'request'}: ${detail.problem}`);
+      unplaced.push(`${name || t('error.request')}: ${detail.problem}`);
     }
   }
   box.append(h('p', {}, error.message));

@@ -136,3 +136,94 @@ def test_an_unknown_route_is_404_not_a_refusal(lambda_context: Any) -> None:
     event["requestContext"]["http"]["path"] = "/v1/nowhere"
     reply = agent_api.resolver().resolve(event, lambda_context)
     assert (reply["statusCode"], json.loads(reply["body"])["error"]["code"]) == (404, "route_not_found")
+
+
+# --- group scope: every route that names a ticket -----------------------------------------------------------------
+
+TICKET_ROUTES = sorted(
+    key
+    for key, (_, need) in SERVED.items()
+    if need is not None and not need.public and need.ticket and f"{{{need.ticket}}}" in key[1]
+)
+
+
+def _person(sub: str, role: str) -> dict[str, str]:
+    return {"sub": sub, "email": f"{sub}@example.com", "cognito:groups": f"[{role}]"}
+
+
+@pytest.fixture
+def billing_ticket(world: None) -> Any:
+    """A ticket of group billing assigned to `assignee-1` (who is in no group); `outsider-*` are in group it,
+    `member-*` in billing."""
+    from loket.core import directory, tickets
+    from loket.core.domain.directory import Agent, Group
+    from loket.core.domain.ticket import Actor, Channel
+
+    for name in ("billing", "it"):
+        directory.save_group(Group(name=name))
+    for sub, role, groups in [
+        ("outsider-agent", "agent", ("it",)),
+        ("outsider-lead", "lead", ("it",)),
+        ("member-agent", "agent", ("billing",)),
+        ("member-lead", "lead", ("billing",)),
+    ]:
+        directory.save_agent(Agent(agent_id=sub, email=f"{sub}@example.com", role=role, groups=groups))
+    new = tickets.NewTicket(
+        subject="Refund", body_text="Please refund", requester_email="c@example.com", channel=Channel.API,
+        group="billing", assignee="assignee-1",
+    )  # fmt: skip
+    ticket, _ = tickets.create_ticket(new, Actor(kind="customer", id="c@example.com", email="c@example.com"))
+    return ticket
+
+
+def _on_ticket(function: str, method: str, path: str, ref: str) -> dict[str, Any]:
+    event = _event(function, method, path)
+    event["pathParameters"] = {**(event.get("pathParameters") or {}), "ticket": ref}
+    raw = path
+    for name, value in event["pathParameters"].items():
+        raw = raw.replace(f"{{{name}}}", value)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = raw
+    return event
+
+
+def _reply(function: str, event: dict[str, Any], claims: dict[str, str], context: Any) -> tuple[int, Any]:
+    event = json.loads(json.dumps(event))
+    event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+    result = HANDLERS[function].lambda_handler(event, context)
+    return int(result["statusCode"]), json.loads(result.get("body") or "null")
+
+
+def test_the_scope_cases_cover_every_ticket_route() -> None:
+    paths = {path for _, path in TICKET_ROUTES}
+    assert {"/v1/tickets/{ticket}", "/v1/tickets/{ticket}/conversation", "/v1/tickets/{ticket}/audit"} <= paths
+    # every route behind the gate that names a ticket (the public status pages check their signed token instead)
+    assert sorted(k for k, (_, need) in SERVED.items() if "{ticket}" in k[1] and need and need.role) == TICKET_ROUTES
+
+
+@pytest.mark.parametrize(("method", "path"), TICKET_ROUTES, ids=lambda v: str(v))
+def test_a_ticket_outside_the_callers_groups_is_answered_like_one_that_does_not_exist(
+    billing_ticket: Any, lambda_context: Any, method: str, path: str
+) -> None:
+    from loket.core.data import tickets as repo
+    from loket.core.domain.ticket import format_number
+
+    function, need = SERVED[(method, path)]
+    assert need is not None and need.role is not None
+    ref, missing = format_number(int(billing_ticket.number)), "LKT-999999"
+    allowed = [role for role in ROLES if RANK[role] >= RANK[need.role]]
+    version = int(repo.get_ticket(billing_ticket.ticket_id).version)
+    for role in (r for r in allowed if r != "admin"):
+        caller = _person(f"outsider-{role}", role)
+        status, body = _reply(function, _on_ticket(function, method, path, ref), caller, lambda_context)
+        expected = _reply(function, _on_ticket(function, method, path, missing), caller, lambda_context)
+        assert status == 404, (role, body)
+        assert (status, json.dumps(body).replace(ref, missing)) == (expected[0], json.dumps(expected[1])), role
+    assert int(repo.get_ticket(billing_ticket.ticket_id).version) == version  # and nothing changed
+    # the assignee first: a PATCH (its sample assigns the ticket to someone else) takes it out of their scope
+    insiders = [_person("assignee-1", "agent")] if "agent" in allowed else []
+    insiders += [_person(f"member-{role}", role) for role in allowed if role != "admin"]
+    insiders += [_person("admin-1", "admin")]
+    for caller in insiders:
+        status, body = _reply(function, _on_ticket(function, method, path, ref), caller, lambda_context)
+        assert status not in (401, 403), (caller["sub"], body)
+        assert (body or {}).get("error", {}).get("code") != "ticket_not_found", (caller["sub"], body)

@@ -23,6 +23,7 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/health",
         "/v1/agents",
         "/v1/tickets",
+        "/v1/tickets/bulk",
         "/v1/tickets/{ticket}",
         "/v1/tickets/{ticket}/conversation",
         "/v1/tickets/{ticket}/conversation/{entry}/attachments/{index}",

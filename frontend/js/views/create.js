@@ -3,6 +3,7 @@
 
 import { agentOptions, assigneeInput } from '../agents.js';
 import { busy, field, h, hideBox, nextId, select, showError } from '../dom.js';
+import { label, t } from '../i18n.js';
 import { PRIORITIES } from './queue.js';
 
 const list = (text) =>
@@ -15,48 +16,41 @@ export async function renderCreate(ctx, view) {
   const idempotencyKey = crypto.randomUUID();
   const input = (name, props = {}) => h('input', { id: `new-${name.replace('.', '-')}`, name, ...props });
   const error = h('div', { class: 'alert error', hidden: true });
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Create ticket');
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('create.submit'));
+  const titleId = nextId('create');
   const form = h(
     'form',
-    { class: 'card form-grid', novalidate: true, 'aria-labelledby': nextId('create') },
+    { class: 'card form-grid', novalidate: true, 'aria-labelledby': titleId },
     h(
       'fieldset',
       {},
-      h('legend', {}, 'Customer'),
-      field('Email', input('requester.email', { type: 'email', required: true, autocomplete: 'off' })),
-      field('Name', input('requester.name', { autocomplete: 'off' })),
-      field('Cc', input('cc', { autocomplete: 'off' }), 'Other addresses to copy, separated by commas.'),
+      h('legend', {}, t('create.customer')),
+      field(t('create.email'), input('requester.email', { type: 'email', required: true, autocomplete: 'off' })),
+      field(t('create.name'), input('requester.name', { autocomplete: 'off' })),
+      field(t('create.cc'), input('cc', { autocomplete: 'off' }), t('create.cc_hint')),
     ),
     h(
       'fieldset',
       {},
-      h('legend', {}, 'Request'),
-      field('Subject', input('subject', { required: true, maxlength: '250' })),
-      field(
-        'Message',
-        h('textarea', { id: 'new-body', name: 'body', rows: '8', required: true }),
-        'The customer’s request in plain text, as they would have written it.',
-      ),
+      h('legend', {}, t('create.request')),
+      field(t('create.subject'), input('subject', { required: true, maxlength: '250' })),
+      field(t('create.message'), h('textarea', { id: 'new-body', name: 'body', rows: '8', required: true }), t('create.message_hint')),
     ),
     h(
       'fieldset',
       {},
-      h('legend', {}, 'Routing'),
-      field('Priority', select('priority', PRIORITIES.map((p) => [p, p]), 'normal', { id: 'new-priority' })),
-      field('Group', input('group')),
-      field(
-        'Assignee',
-        input('assignee', { list: 'new-assignee-options', autocomplete: 'off' }),
-        'An agent, me, or an agent id; leave empty for the routing rules.',
-      ),
-      agentOptions(ctx, 'new-assignee-options', [['me', 'me (assign to yourself)']]),
-      field('Type', input('type')),
-      field('Tags', input('tags'), 'Separated by commas.'),
+      h('legend', {}, t('create.routing')),
+      field(t('create.priority'), select('priority', PRIORITIES.map((p) => [p, label('priority', p)]), 'normal', { id: 'new-priority' })),
+      field(t('create.group'), input('group')),
+      field(t('create.assignee'), input('assignee', { list: 'new-assignee-options', autocomplete: 'off' }), t('create.assignee_hint')),
+      agentOptions(ctx, 'new-assignee-options', [['me', t('ticket.me_option')]]),
+      field(t('create.type'), input('type')),
+      field(t('create.tags'), input('tags'), t('create.tags_hint')),
     ),
     error,
-    h('div', { class: 'actions' }, submit, h('a', { href: '#/queue', class: 'button' }, 'Cancel')),
+    h('div', { class: 'actions' }, submit, h('a', { href: '#/queue', class: 'button' }, t('create.cancel'))),
   );
-  view.append(h('h1', { tabindex: '-1', id: form.getAttribute('aria-labelledby') }, 'New ticket'), form);
+  view.append(h('h1', { tabindex: '-1', id: titleId }, t('create.title')), form);
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -76,7 +70,7 @@ export async function renderCreate(ctx, view) {
       try {
         const { data } = await ctx.api.post('/v1/tickets', body, { 'Idempotency-Key': idempotencyKey });
         hideBox(error);
-        ctx.flashNext(`Ticket ${data.number} was created.`);
+        ctx.flashNext(t('create.created', { number: data.number }));
         ctx.navigate(`#/tickets/${encodeURIComponent(data.number)}`);
       } catch (err) {
         if (err.status !== 401) showError(error, err, form);

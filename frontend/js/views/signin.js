@@ -2,15 +2,12 @@
 
 import { developmentTokens, saveToken, startHostedSignIn, tokenProblem } from '../auth.js';
 import { h, hideBox } from '../dom.js';
+import { t } from '../i18n.js';
 
 export async function renderSignIn(ctx, view, onSignedIn) {
   const { config } = ctx;
   const error = h('div', { class: 'alert error', role: 'alert', hidden: true });
-  view.append(
-    h('h1', { tabindex: '-1' }, 'Sign in to Loket'),
-    h('p', { class: 'lead' }, 'The agent console for the Loket helpdesk.'),
-    error,
-  );
+  view.append(h('h1', { tabindex: '-1' }, t('signin.title')), h('p', { class: 'lead' }, t('signin.lead')), error);
 
   const useToken = (token) => {
     const problem = tokenProblem(token);
@@ -29,9 +26,9 @@ export async function renderSignIn(ctx, view, onSignedIn) {
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'hosted-title' },
-        h('h2', { id: 'hosted-title' }, 'Agents and admins'),
-        h('p', {}, 'Sign in with your Loket account (your organisation’s sign-in page opens).'),
-        h('button', { type: 'button', class: 'primary', onclick: () => startHostedSignIn(config) }, 'Sign in'),
+        h('h2', { id: 'hosted-title' }, t('signin.hosted_title')),
+        h('p', {}, t('signin.hosted_text')),
+        h('button', { type: 'button', class: 'primary', onclick: () => startHostedSignIn(config) }, t('signin.hosted_button')),
       ),
     );
   }
@@ -46,6 +43,7 @@ export async function renderSignIn(ctx, view, onSignedIn) {
     required: true,
     spellcheck: 'false',
     autocomplete: 'off',
+    'aria-describedby': 'paste-token-hint',
   });
   const pasteForm = h(
     'form',
@@ -57,36 +55,27 @@ export async function renderSignIn(ctx, view, onSignedIn) {
         useToken(tokenInput.value);
       },
     },
-    h('h2', { id: 'paste-title' }, 'Paste a token'),
+    h('h2', { id: 'paste-title' }, t('signin.paste_title')),
     h(
       'div',
       { class: 'field' },
-      h('label', { for: 'paste-token' }, 'ID token (JWT)'),
+      h('label', { for: 'paste-token' }, t('signin.paste_label')),
       tokenInput,
-      h(
-        'small',
-        { class: 'hint', id: 'paste-token-hint' },
-        config.hostedUi ? 'An ID token of the agent user pool.' : 'Locally, `make token` prints one for the development agent and admin.',
-      ),
+      h('small', { class: 'hint', id: 'paste-token-hint' }, t(config.hostedUi ? 'signin.paste_hint_hosted' : 'signin.paste_hint_local')),
     ),
-    h('button', { type: 'submit' }, 'Sign in with this token'),
+    h('button', { type: 'submit' }, t('signin.paste_button')),
   );
-  tokenInput.setAttribute('aria-describedby', 'paste-token-hint');
   view.append(pasteForm);
 
   const tokens = await developmentTokens(config);
   if (tokens) {
     devSection.hidden = false;
+    const as = (who, primary) =>
+      h('button', { type: 'button', class: primary ? 'primary' : null, onclick: () => useToken(tokens[who]) }, t(`signin.dev_${who}`));
     devSection.append(
-      h('h2', { id: 'dev-title' }, 'Local development'),
-      h('p', {}, 'This console is served by the local stack, which issues development tokens.'),
-      h(
-        'div',
-        { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', onclick: () => useToken(tokens.agent) }, 'Sign in as development agent'),
-        tokens.lead ? h('button', { type: 'button', onclick: () => useToken(tokens.lead) }, 'Sign in as development lead') : null,
-        h('button', { type: 'button', onclick: () => useToken(tokens.admin) }, 'Sign in as development admin'),
-      ),
+      h('h2', { id: 'dev-title' }, t('signin.dev_title')),
+      h('p', {}, t('signin.dev_text')),
+      h('div', { class: 'actions' }, as('agent', true), tokens.lead ? as('lead') : null, as('admin')),
     );
   }
 }

@@ -2,19 +2,9 @@
 
 import { agentName, agentOptions, assigneeInput, assigneeView } from '../agents.js';
 import { ticketPath } from '../api.js';
-import { badge, busy, field, h, hideBox, select, showError, time, words } from '../dom.js';
+import { badge, busy, field, h, hideBox, select, showError, time } from '../dom.js';
+import { label, t, tWith } from '../i18n.js';
 import { PRIORITIES, STATUSES } from './queue.js';
-
-const KIND_LABELS = {
-  customer_message: 'Customer',
-  public_reply: 'Public reply',
-  internal_note: 'Internal note',
-  system: 'System',
-};
-
-const CONFLICT =
-  'Someone else changed this ticket since you opened it, so your change was not saved. ' +
-  'The ticket now shows their version: check it and make your change again if it is still needed.';
 
 const MAX_UPLOAD_BYTES = 4 * 1024 * 1024; // the agent API's upload cap (AGENT_UPLOAD_MAX_BYTES)
 
@@ -32,7 +22,7 @@ function shown(value) {
   if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
   if (typeof value === 'object') {
     return Object.entries(value)
-      .map(([k, v]) => `${words(k)}: ${shown(v)}`)
+      .map(([k, v]) => `${label('field', k)}: ${shown(v)}`)
       .join('; ');
   }
   return String(value);
@@ -51,7 +41,7 @@ function customChanges(text, original) {
   lines.forEach((line, index) => {
     if (!line) return;
     const at = line.indexOf('=');
-    if (at < 1) throw new Error(`Custom fields, line ${index + 1}: write it as name = value.`);
+    if (at < 1) throw new Error(t('ticket.custom_line', { line: index + 1 }));
     parsed[line.slice(0, at).trim()] = line.slice(at + 1).trim();
   });
   const changes = {};
@@ -64,36 +54,36 @@ function customChanges(text, original) {
 
 /** A link to a ticket known by id; its number is filled in once loaded. */
 function ticketRef(id) {
-  return h('a', { class: 'ticket-ref', 'data-id': id, href: `#/tickets/${encodeURIComponent(id)}` }, 'another ticket');
+  return h('a', { class: 'ticket-ref', 'data-id': id, href: `#/tickets/${encodeURIComponent(id)}` }, t('ticket.another'));
 }
 
 function header(ctx, ticket) {
   const facts = [
-    ['Requester', person(ticket.requester)],
-    ['Cc', shown(ticket.cc)],
-    ['Group', shown(ticket.group)],
-    ['Assignee', assigneeView(ctx, ticket.assignee)],
-    ['Type', shown(ticket.type)],
-    ['Tags', shown(ticket.tags)],
-    ['Channel', ticket.channel],
-    ['Created', time(ticket.created_at)],
-    ['Updated', time(ticket.updated_at)],
+    [t('ticket.fact.requester'), person(ticket.requester)],
+    [t('ticket.fact.cc'), shown(ticket.cc)],
+    [t('ticket.fact.group'), shown(ticket.group)],
+    [t('ticket.fact.assignee'), assigneeView(ctx, ticket.assignee)],
+    [t('ticket.fact.type'), shown(ticket.type)],
+    [t('ticket.fact.tags'), shown(ticket.tags)],
+    [t('ticket.fact.channel'), label('channel', ticket.channel)],
+    [t('ticket.fact.created'), time(ticket.created_at)],
+    [t('ticket.fact.updated'), time(ticket.updated_at)],
   ];
-  for (const [name, value] of Object.entries(ticket.custom_fields || {})) facts.push([words(name), shown(value)]);
+  for (const [name, value] of Object.entries(ticket.custom_fields || {})) facts.push([label('field', name), shown(value)]);
   const related = [];
   if (ticket.merged_into) {
-    related.push(h('p', { class: 'alert info' }, 'Merged into ', ticketRef(ticket.merged_into), '.'));
+    related.push(h('p', { class: 'alert info' }, tWith('ticket.merged_into', { ticket: ticketRef(ticket.merged_into) })));
   }
   if (ticket.follow_up_of) {
-    related.push(h('p', { class: 'muted' }, 'Follow-up of ', ticketRef(ticket.follow_up_of), '.'));
+    related.push(h('p', { class: 'muted' }, tWith('ticket.follow_up_of', { ticket: ticketRef(ticket.follow_up_of) })));
   }
   if (ticket.quarantine) {
-    related.push(h('p', { class: 'alert warning' }, `Held in quarantine: ${ticket.quarantine.reason || 'no reason recorded'}.`));
+    related.push(h('p', { class: 'alert warning' }, t('ticket.held', { reason: ticket.quarantine.reason || t('ticket.no_reason') })));
   }
   return h(
     'header',
     { class: 'ticket-head' },
-    h('p', { class: 'crumbs' }, h('a', { href: '#/queue' }, 'Queue'), ' / ', ticket.number),
+    h('nav', { class: 'crumbs', 'aria-label': t('ticket.crumbs') }, h('a', { href: '#/queue' }, t('nav.queue')), ' / ', ticket.number),
     h('h1', { tabindex: '-1' }, h('span', { class: 'number' }, ticket.number), ' ', ticket.subject),
     h('p', { class: 'badges' }, badge('status', ticket.status), ' ', badge('priority', ticket.priority)),
     related,
@@ -113,27 +103,27 @@ function attachmentList(ctx, ref, entry) {
         const { data } = await ctx.api.get(ticketPath(ref, `/conversation/${encodeURIComponent(entry.id)}/attachments/${index}`));
         window.location.assign(data.url);
       } catch (error) {
-        problem.textContent = `Could not open ${a.filename}: ${error.message}`;
+        problem.textContent = t('ticket.attachment_failed', { name: a.filename, reason: error.message });
         problem.hidden = false;
       } finally {
         open.disabled = false;
       }
     });
-    return h('li', {}, open, ` (${a.content_type}, ${Math.ceil(a.size / 1024)} KB)`);
+    return h('li', {}, open, ` ${t('ticket.attachment_meta', { type: a.content_type, kb: Math.ceil(a.size / 1024) })}`);
   });
-  return h('div', {}, h('ul', { class: 'attachments', 'aria-label': 'Attachments' }, items), problem);
+  return h('div', {}, h('ul', { class: 'attachments', 'aria-label': t('ticket.attachments') }, items), problem);
 }
 
 function entryView(ctx, ref, entry) {
   const author = entry.author || {};
-  const who = author.name || author.email || author.id || words(author.kind) || 'unknown';
+  const who = author.name || author.email || author.id || (author.kind ? label('author', author.kind) : t('ticket.unknown_author'));
   const item = h(
     'li',
     { class: `entry entry-${entry.kind}`, 'data-kind': entry.kind },
     h(
       'div',
       { class: 'entry-meta' },
-      h('span', { class: 'entry-kind' }, KIND_LABELS[entry.kind] || words(entry.kind)),
+      h('span', { class: 'entry-kind' }, label('entry', entry.kind)),
       h('strong', {}, who),
       time(entry.created_at),
     ),
@@ -141,10 +131,10 @@ function entryView(ctx, ref, entry) {
   );
   if (entry.body_html) {
     // The mail's own HTML only in a sandboxed frame: no scripts, no same-origin access, no forms.
-    const details = h('details', { class: 'entry-html' }, h('summary', {}, 'Show the original formatting'));
+    const details = h('details', { class: 'entry-html' }, h('summary', {}, t('ticket.original_formatting')));
     details.addEventListener('toggle', () => {
       if (!details.open || details.querySelector('iframe')) return;
-      const frame = h('iframe', { sandbox: '', title: `Original formatting of the message from ${who}`, referrerpolicy: 'no-referrer' });
+      const frame = h('iframe', { sandbox: '', title: t('ticket.original_formatting_of', { who }), referrerpolicy: 'no-referrer' });
       frame.srcdoc = entry.body_html;
       details.append(frame);
     });
@@ -154,16 +144,23 @@ function entryView(ctx, ref, entry) {
   return item;
 }
 
+/** An audit value in words: statuses and priorities by their names, assignees by email. */
+function auditValue(ctx, name, value) {
+  if (name === 'assignee') return shown(agentName(ctx, value));
+  if ((name === 'status' || name === 'priority') && value) return label(name, value);
+  return shown(value);
+}
+
 function auditTable(ctx, items) {
-  if (!items.length) return h('p', { class: 'muted' }, 'No changes recorded yet.');
+  if (!items.length) return h('p', { class: 'muted' }, t('ticket.audit.empty'));
   return h(
     'div',
     { class: 'table-wrap' },
     h(
       'table',
       { class: 'audit', id: 'audit-table' },
-      h('caption', { class: 'visually-hidden' }, 'Changes to this ticket, oldest first'),
-      h('thead', {}, h('tr', {}, ['When', 'Who', 'Field', 'From', 'To'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('caption', { class: 'visually-hidden' }, t('ticket.audit.caption')),
+      h('thead', {}, h('tr', {}, ['when', 'who', 'field', 'from', 'to'].map((name) => h('th', { scope: 'col' }, t(`ticket.audit.${name}`))))),
       h(
         'tbody',
         {},
@@ -172,10 +169,10 @@ function auditTable(ctx, items) {
             'tr',
             {},
             h('td', {}, time(a.at)),
-            h('td', {}, a.actor.email || a.actor.id || a.actor.kind),
-            h('td', {}, words(a.field)),
-            h('td', {}, a.field === 'assignee' ? shown(agentName(ctx, a.old)) : shown(a.old)),
-            h('td', {}, a.field === 'assignee' ? shown(agentName(ctx, a.new)) : shown(a.new)),
+            h('td', {}, a.actor.email || a.actor.id || label('author', a.actor.kind)),
+            h('td', {}, label('field', a.field)),
+            h('td', {}, auditValue(ctx, a.field, a.old)),
+            h('td', {}, auditValue(ctx, a.field, a.new)),
           ),
         ),
       ),
@@ -193,7 +190,7 @@ export async function renderTicket(ctx, view, ref) {
   const auditSlot = h('div');
   const editFields = h('div', { class: 'edit-fields' });
   const editError = h('div', { class: 'alert error', hidden: true });
-  const editSave = h('button', { type: 'submit', class: 'primary' }, 'Save changes');
+  const editSave = h('button', { type: 'submit', class: 'primary' }, t('ticket.save'));
   const editForm = h('form', { id: 'edit-form', 'aria-labelledby': 'edit-title' }, editFields, editError, h('div', { class: 'actions' }, editSave));
 
   /** Related tickets are stored by id: show their number. */
@@ -218,31 +215,31 @@ export async function renderTicket(ctx, view, ref) {
     headSlot.replaceChildren(header(ctx, ticket));
     headSlot.querySelectorAll('.ticket-ref').forEach((link) => showNumber(link, link.dataset.id));
     conversation.replaceChildren(...entries.data.items.map((entry) => entryView(ctx, ticket.id, entry)));
-    if (!entries.data.items.length) conversation.append(h('li', { class: 'muted' }, 'No messages yet.'));
+    if (!entries.data.items.length) conversation.append(h('li', { class: 'muted' }, t('ticket.no_messages')));
     auditSlot.replaceChildren(auditTable(ctx, audit.data.items));
     renderEditFields();
   }
 
   function renderEditFields() {
     const statuses = STATUSES.includes(ticket.status) ? STATUSES : [ticket.status, ...STATUSES];
-    const text = (name, label, value, hint, props = {}) =>
-      field(label, h('input', { id: `edit-${name}`, name, value: value ?? '', ...props }), hint);
+    const text = (name, value, hint, props = {}) =>
+      field(t(`ticket.edit.${name}`), h('input', { id: `edit-${name}`, name, value: value ?? '', ...props }), hint);
     editFields.replaceChildren(
-      field('Status', select('status', statuses.map((s) => [s, words(s)]), ticket.status, { id: 'edit-status' })),
-      field('Priority', select('priority', PRIORITIES.map((p) => [p, p]), ticket.priority, { id: 'edit-priority' })),
-      text('group', 'Group', ticket.group),
-      text('assignee', 'Assignee', ticket.assignee, 'An agent, me, or an agent id; empty means unassigned.', {
-        list: 'edit-assignee-options',
-        autocomplete: 'off',
-      }),
-      agentOptions(ctx, 'edit-assignee-options', [['me', 'me (assign to yourself)']]),
-      text('type', 'Type', ticket.type),
-      text('tags', 'Tags', (ticket.tags || []).join(', '), 'Separated by commas.'),
-      text('cc', 'CC', (ticket.cc || []).join(', '), 'Addresses that also get the public replies, separated by commas.'),
+      field(t('ticket.edit.status'), select('status', statuses.map((s) => [s, label('status', s)]), ticket.status, { id: 'edit-status' })),
       field(
-        'Custom fields',
+        t('ticket.edit.priority'),
+        select('priority', PRIORITIES.map((p) => [p, label('priority', p)]), ticket.priority, { id: 'edit-priority' }),
+      ),
+      text('group', ticket.group),
+      text('assignee', ticket.assignee, t('ticket.edit.assignee_hint'), { list: 'edit-assignee-options', autocomplete: 'off' }),
+      agentOptions(ctx, 'edit-assignee-options', [['me', t('ticket.me_option')]]),
+      text('type', ticket.type),
+      text('tags', (ticket.tags || []).join(', '), t('ticket.edit.tags_hint')),
+      text('cc', (ticket.cc || []).join(', '), t('ticket.edit.cc_hint')),
+      field(
+        t('ticket.edit.custom_fields'),
         h('textarea', { id: 'edit-custom_fields', name: 'custom_fields', rows: '3', value: customText(ticket.custom_fields) }),
-        'One per line: name = value. Remove a line to remove the field.',
+        t('ticket.edit.custom_fields_hint'),
       ),
     );
   }
@@ -275,19 +272,19 @@ export async function renderTicket(ctx, view, ref) {
         return;
       }
       if (!Object.keys(body).length) {
-        showError(editError, { message: 'Nothing changed: edit a field first.' }, editForm);
+        showError(editError, { message: t('ticket.nothing_changed') }, editForm);
         return;
       }
       try {
         await api.patch(ticketPath(ticket.id), body, { 'If-Match': `"${version}"` });
         await refresh();
         hideBox(editError);
-        ctx.notify(`${ticket.number} was saved.`, 'success');
+        ctx.notify(t('ticket.saved', { number: ticket.number }), 'success');
       } catch (err) {
         if (err.status === 401) return;
         if (err.status === 412) {
           await refresh();
-          showError(editError, { message: CONFLICT });
+          showError(editError, { message: t('ticket.conflict') });
         } else {
           showError(editError, err, editForm);
         }
@@ -303,7 +300,7 @@ export async function renderTicket(ctx, view, ref) {
       { id, class: `card entry-form ${id}`, 'aria-labelledby': `${id}-title` },
       h('h2', { id: `${id}-title` }, heading),
       field(title, h('textarea', { id: `${id}-body`, name: 'body', rows: '4', required: true }), hint),
-      field('Attach files', h('input', { id: `${id}-files`, name: 'files', type: 'file', multiple: true }), 'Up to 5 files, 4 MB each, 6 MB together.'),
+      field(t('ticket.attach'), h('input', { id: `${id}-files`, name: 'files', type: 'file', multiple: true }), t('ticket.attach_hint')),
       extra || null,
       error,
       h('div', { class: 'actions' }, submit),
@@ -314,7 +311,7 @@ export async function renderTicket(ctx, view, ref) {
       busy(submit, async () => {
         const body = { body: form.elements.body.value };
         if (!body.body.trim()) {
-          showError(error, { message: 'Write something first.' }, form);
+          showError(error, { message: t('ticket.write_first') }, form);
           return;
         }
         if (form.elements.status?.value) body.status = form.elements.status.value;
@@ -323,7 +320,7 @@ export async function renderTicket(ctx, view, ref) {
           // bigger bodies never reach the API (Lambda's 6 MB request limit answers a bare 413)
           const tooBig = files.find((file) => file.size > MAX_UPLOAD_BYTES);
           if (tooBig) {
-            showError(error, { message: `${tooBig.name} is larger than 4 MB: files up to 4 MB can be attached.` }, form);
+            showError(error, { message: t('ticket.too_big', { name: tooBig.name }) }, form);
             return;
           }
           if (files.length) body.attachments = (await Promise.all(files.map((file) => api.upload(file)))).map((u) => u.data.key);
@@ -342,34 +339,67 @@ export async function renderTicket(ctx, view, ref) {
 
   const replyForm = entryForm({
     id: 'reply-form',
-    heading: 'Reply to the customer',
-    title: 'Public reply',
-    hint: 'Mailed to the requester.',
-    button: 'Send reply',
+    heading: t('ticket.reply.heading'),
+    title: t('ticket.reply.label'),
+    hint: t('ticket.reply.hint'),
+    button: t('ticket.reply.button'),
     path: '/replies',
-    done: 'Your reply was sent.',
+    done: t('ticket.reply.done'),
     extra: field(
-      'and set status',
-      select('status', [['', 'keep as it is'], ...STATUSES.map((s) => [s, words(s)])], '', { id: 'reply-status' }),
+      t('ticket.reply.status'),
+      select('status', [['', t('ticket.reply.keep_status')], ...STATUSES.map((s) => [s, label('status', s)])], '', {
+        id: 'reply-status',
+      }),
     ),
   });
   const noteForm = entryForm({
     id: 'note-form',
-    heading: 'Add an internal note',
-    title: 'Internal note',
-    hint: 'Only agents see notes.',
-    button: 'Add note',
+    heading: t('ticket.note.heading'),
+    title: t('ticket.note.label'),
+    hint: t('ticket.note.hint'),
+    button: t('ticket.note.button'),
     path: '/notes',
-    done: 'Your note was added.',
+    done: t('ticket.note.done'),
   });
 
+  // keyboard shortcuts of this view: r and n go to the reply and the note, a assigns the ticket to me
+  ctx.actions.reply = () => replyForm.elements.body.focus();
+  ctx.actions.note = () => noteForm.elements.body.focus();
+  let assigning = false;
+  ctx.actions.assignMe = async () => {
+    if (!ticket || !ctx.user?.id || assigning) return;
+    if (ticket.assignee === ctx.user.id) {
+      ctx.notify(t('ticket.already_yours', { number: ticket.number }), 'info');
+      return;
+    }
+    assigning = true;
+    try {
+      await api.patch(ticketPath(ticket.id), { assignee: ctx.user.id }, { 'If-Match': `"${version}"` });
+      await refresh();
+      ctx.notify(t('ticket.assigned_to_you', { number: ticket.number }), 'success');
+    } catch (err) {
+      if (err.status === 412) {
+        await refresh();
+        ctx.notify(t('ticket.conflict'), 'error');
+      } else if (err.status !== 401) {
+        ctx.notify(err.message, 'error');
+      }
+    } finally {
+      assigning = false;
+    }
+  };
+
   const mergeError = h('div', { class: 'alert error', hidden: true });
-  const mergeButton = h('button', { type: 'submit' }, 'Merge');
+  const mergeButton = h('button', { type: 'submit' }, t('ticket.merge.button'));
   const mergeForm = h(
     'form',
     { id: 'merge-form', class: 'card', 'aria-labelledby': 'merge-title' },
-    h('h2', { id: 'merge-title' }, 'Merge'),
-    field('Merge this ticket into', h('input', { id: 'merge-into', name: 'into', required: true, placeholder: 'LKT-…' }), 'Admins only. The conversation moves to the other ticket.'),
+    h('h2', { id: 'merge-title' }, t('ticket.merge.heading')),
+    field(
+      t('ticket.merge.into'),
+      h('input', { id: 'merge-into', name: 'into', required: true, placeholder: t('ticket.merge.placeholder') }),
+      t('ticket.merge.hint'),
+    ),
     mergeError,
     h('div', { class: 'actions' }, mergeButton),
   );
@@ -379,7 +409,7 @@ export async function renderTicket(ctx, view, ref) {
       const into = mergeForm.elements.into.value.trim();
       try {
         const { data } = await api.post(ticketPath(ticket.id, '/merge'), { into });
-        ctx.flashNext(`${ticket.number} was merged into ${data.number}.`);
+        ctx.flashNext(t('ticket.merged', { number: ticket.number, into: data.number }));
         ctx.navigate(`#/tickets/${encodeURIComponent(data.number)}`);
       } catch (err) {
         if (err.status !== 401) showError(mergeError, err, mergeForm);
@@ -395,15 +425,15 @@ export async function renderTicket(ctx, view, ref) {
       h(
         'div',
         { class: 'ticket-main' },
-        h('section', { 'aria-labelledby': 'conversation-title' }, h('h2', { id: 'conversation-title' }, 'Conversation'), conversation),
+        h('section', { 'aria-labelledby': 'conversation-title' }, h('h2', { id: 'conversation-title' }, t('ticket.conversation')), conversation),
         replyForm,
         noteForm,
-        h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'History'), auditSlot),
+        h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, t('ticket.history')), auditSlot),
       ),
       h(
         'aside',
-        { class: 'ticket-side', 'aria-label': 'Ticket details and history' },
-        h('section', { class: 'card', 'aria-labelledby': 'edit-title' }, h('h2', { id: 'edit-title' }, 'Details'), editForm),
+        { class: 'ticket-side', 'aria-label': t('ticket.side') },
+        h('section', { class: 'card', 'aria-labelledby': 'edit-title' }, h('h2', { id: 'edit-title' }, t('ticket.details')), editForm),
         mergeForm,
       ),
     ),
@@ -413,8 +443,8 @@ export async function renderTicket(ctx, view, ref) {
     await refresh();
   } catch (err) {
     view.replaceChildren(
-      h('p', { class: 'crumbs' }, h('a', { href: '#/queue' }, 'Queue')),
-      h('h1', { tabindex: '-1' }, `Ticket ${ref}`),
+      h('nav', { class: 'crumbs', 'aria-label': t('ticket.crumbs') }, h('a', { href: '#/queue' }, t('nav.queue'))),
+      h('h1', { tabindex: '-1' }, t('ticket.title_fallback', { ref })),
     );
     if (err.status !== 401) ctx.notify(err.message, 'error');
   } finally {

@@ -16,7 +16,11 @@ declares nothing answers 403. A route that needs a role and gets a request witho
 AWS the authorizer answers that before the function runs; the gate does not rely on it). The gate hands the
 caller to the route as `Actor` in the resolver's context (`current_actor`).
 
-A group scope (a lead of group X) will be one more field of `Requires`, checked in `authorize`.
+Group scope (`loket.core.domain.scope`) is the second field of `Requires`: `ticket` names the path parameter that
+names a ticket (`{ticket}` unless a route says otherwise). Whenever the matched route has that parameter, the gate
+reads the ticket and answers a caller whose scope does not cover it exactly like a ticket that does not exist
+(404), before the route runs: no route can forget it. Lists and bulk actions take the caller's scope from
+`current_scope(router)` (the directory's groups of the caller, read once per request, only when needed).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from loket.core.domain.directory import RANK, ROLES
 from loket.core.domain.errors import Forbidden, Unauthorized
+from loket.core.domain.scope import Scope, scope_of
 from loket.core.domain.ticket import Actor
 
 if TYPE_CHECKING:
@@ -38,13 +43,17 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 _MARK = "__loket_requires__"
 _ACTOR = "actor"
+_SCOPE = "scope"
+_TICKET = "ticket"
 
 
 @dataclass(frozen=True)
 class Requires:
-    """What a route needs: a role (None: public, anyone may call it)."""
+    """What a route needs: a role (None: public, anyone may call it), and the path parameter naming a ticket the
+    caller must have in their group scope (when the route's path has it)."""
 
     role: str | None
+    ticket: str | None = "ticket"
 
     def __post_init__(self) -> None:
         if self.role is not None and self.role not in RANK:
@@ -141,9 +150,17 @@ def gate(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[A
     """Powertools middleware: the matched route's declaration decides; nothing declared is a 403."""
     if not _matched(app):  # Powertools' not-found answer: no route of ours runs
         return next_middleware(app)
-    actor = authorize(route_requirement(app), app.current_event.raw_event)
+    need = route_requirement(app)
+    actor = authorize(need, app.current_event.raw_event)
     if actor is not None:
         app.append_context(**{_ACTOR: actor})
+        params = app.current_event.get("pathParameters") or {}
+        ref = params.get(need.ticket) if need is not None and need.ticket else None
+        if ref is not None:
+            from loket.core.data import tickets
+
+            # out of scope: TicketNotFound, as if it did not exist; in scope, the route may use what was read
+            app.append_context(**{_TICKET: tickets.resolve(ref, current_scope(app))})
     return next_middleware(app)
 
 
@@ -169,6 +186,34 @@ def current_actor(router: Router | ApiGatewayResolver) -> Actor:
     if not isinstance(actor, Actor):
         raise Forbidden("this route runs without an authenticated caller")
     return actor
+
+
+def scope_for(actor: Actor) -> Scope:
+    """The caller's group scope: an admin's covers everything (no read); anyone else's their directory groups."""
+    if has_role(actor, "admin"):
+        return scope_of(actor.role, actor.id)
+    from loket.core.data import directory
+
+    found = directory.get_agent(actor.id)
+    return scope_of(actor.role, actor.id, found.groups if found is not None else ())
+
+
+def current_scope(router: Router | ApiGatewayResolver) -> Scope:
+    """The group scope of the caller the gate let in, read once per request."""
+    scope = router.context.get(_SCOPE)
+    if isinstance(scope, Scope):
+        return scope
+    scope = scope_for(current_actor(router))
+    router.append_context(**{_SCOPE: scope})
+    return scope
+
+
+def checked_ticket(router: Router | ApiGatewayResolver) -> Any:
+    """The ticket (a `TicketItem`) the path names, as the gate read it when it checked the caller's scope."""
+    ticket = router.context.get(_TICKET)
+    if ticket is None:
+        raise Forbidden("this route names no ticket the gate checked")
+    return ticket
 
 
 def declared_routes(app: ApiGatewayResolver) -> dict[tuple[str, str], Requires | None]:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from loket.core import events
 from loket.core.data import tickets as repo
@@ -21,6 +21,7 @@ from loket.core.domain.errors import (
     TicketNotFound,
     VersionConflict,
 )
+from loket.core.domain.scope import Scope
 from loket.core.domain.ticket import (
     SYSTEM,
     Action,
@@ -38,7 +39,6 @@ from loket.core.domain.ticket import (
     format_number,
     normalize_email,
     normalize_tags,
-    parse_number,
 )
 from loket.core.domain.words import words
 from loket.core.events import EventType
@@ -129,14 +129,10 @@ def _entry(
     )
 
 
-def resolve(ref: str) -> TicketItem:
-    """A ticket by id or by human number (`LKT-1042`)."""
-    number = parse_number(ref)
-    if number is not None:
-        return repo.get_ticket_by_number(number)
-    if not ref or len(ref) > 64:
-        raise TicketNotFound(ref[:64])
-    return repo.get_ticket(ref)
+def resolve(ref: str, scope: Scope | None = None) -> TicketItem:
+    """A ticket by id or by human number (`LKT-1042`); with `scope`, one outside it is not found, like a ticket
+    that does not exist."""
+    return repo.resolve(ref, scope)
 
 
 DOWNLOAD_SECONDS = 300  # how long a download link works; the console asks for a fresh one on every click
@@ -522,11 +518,12 @@ def change_with_entry(
     return EntryResult(ticket, entry)
 
 
-def merge(source_ref: str, target_ref: str, actor: Actor) -> TicketItem:
-    """Merge `source` into `target`: the source closes, pointing at the target; both say so."""
-    source = resolve(source_ref)
+def merge(source_ref: str, target_ref: str, actor: Actor, scope: Scope | None = None) -> TicketItem:
+    """Merge `source` into `target`: the source closes, pointing at the target; both say so. A target outside
+    `scope` is refused like one that does not exist."""
+    source = resolve(source_ref, scope)
     try:
-        target = resolve(target_ref)
+        target = resolve(target_ref, scope)
     except TicketNotFound:
         raise ReferenceNotFound(f"into: ticket {target_ref[:64]} does not exist") from None
     if source.ticket_id == target.ticket_id:
@@ -591,3 +588,47 @@ def release(ref: str, actor: Actor) -> TicketItem:
     outbox = [_event(EventType.TICKET_RELEASED, ticket, actor, ticket.updated_at)]
     repo.save_ticket(ticket, events=change.events, outbox=outbox)
     return ticket
+
+
+# --- bulk changes ---------------------------------------------------------------------------------
+
+BULK_FIELDS = ("assignee", "group")
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What became of one ticket of a bulk change."""
+
+    ref: str
+    outcome: Literal["changed", "unchanged", "not_found", "invalid_transition", "conflict"]
+    ticket: TicketItem | None = None
+    message: str = ""
+
+
+def change_many(refs: Sequence[str], changes: dict[str, Any], actor: Actor, scope: Scope) -> list[BulkOutcome]:
+    """Assign and/or move each ticket of `refs` (in order, each once), through `update_ticket`: each change is its
+    own transaction with its own audit entries and events. A ticket outside `scope` is `not_found`, like one that
+    does not exist; a ticket changed meanwhile is read again (up to three times)."""
+    unknown = set(changes) - set(BULK_FIELDS)
+    if unknown or not changes:
+        raise InvalidRequest(f"a bulk change sets {' and/or '.join(BULK_FIELDS)}")
+    results = []
+    for ref in dict.fromkeys(refs):
+        results.append(_change_one(ref, changes, actor, scope))
+    return results
+
+
+def _change_one(ref: str, changes: dict[str, Any], actor: Actor, scope: Scope) -> BulkOutcome:
+    for _attempt in range(3):
+        try:
+            ticket = resolve(ref, scope)
+            before = int(ticket.version)
+            after = update_ticket(ticket.ticket_id, before, changes, actor)
+        except TicketNotFound:
+            return BulkOutcome(ref, "not_found", message=f"ticket {ref} does not exist")
+        except InvalidTransition as exc:
+            return BulkOutcome(ref, "invalid_transition", ticket, str(exc))
+        except VersionConflict:
+            continue
+        return BulkOutcome(ref, "changed" if int(after.version) != before else "unchanged", after)
+    return BulkOutcome(ref, "conflict", message=f"ticket {ref} kept changing: try again")

@@ -121,8 +121,29 @@ def bucket(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     reset_platform()
 
 
+# the groups the tests file tickets under; the sample events' agent ("agent-1") is a member of each, so group scope
+# lets them see what they open (tests/integration/test_scope.py tries the scope itself)
+TEST_GROUPS = ("support", "billing", "it")
+
+
+def join_groups(agent_id: str, email: str, groups: tuple[str, ...], role: str = "agent") -> None:
+    """Put an agent in the directory as a member of `groups` (made when missing)."""
+    from loket.core import directory
+    from loket.core.domain.directory import Agent, Group
+
+    for name in groups:
+        if directory.group(name) is None:
+            directory.save_group(Group(name=name))
+    current = directory.agent(agent_id)
+    directory.save_agent(
+        Agent(agent_id=agent_id, email=email, role=role, groups=groups), current.version if current else None
+    )
+
+
 @pytest.fixture
 def api(dynamo_calls: DynamoCalls, lambda_context: Any) -> Api:
+    join_groups("agent-1", "agent@example.com", TEST_GROUPS)
+    dynamo_calls.reset()
     return Api(lambda_context)
 
 

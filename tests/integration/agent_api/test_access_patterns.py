@@ -5,14 +5,17 @@ The `api` fixture records every DynamoDB call of every agent API test and fails 
 
 from __future__ import annotations
 
-from tests.integration.agent_api.conftest import Api, DynamoCalls
+from tests.integration.agent_api.conftest import ADMIN, Api, DynamoCalls
 
 
-def test_reading_one_ticket_is_one_getitem(api: Api, dynamo_calls: DynamoCalls) -> None:
+def test_reading_one_ticket_is_one_getitem_and_the_agents_groups_one_more(api: Api, dynamo_calls: DynamoCalls) -> None:
     created = api.create()
     dynamo_calls.reset()
     assert api("get_ticket", ticket=created["id"]).status == 200
-    assert dynamo_calls.calls == ["GetItem"]
+    assert dynamo_calls.calls == ["GetItem", "GetItem"]  # the agent's directory entry (their groups), the ticket
+    dynamo_calls.reset()
+    assert api("get_ticket", ticket=created["id"], claims=ADMIN).status == 200
+    assert dynamo_calls.calls == ["GetItem"]  # an admin's scope is everything: no directory read
 
 
 def test_queue_view_page_is_one_query(api: Api, dynamo_calls: DynamoCalls) -> None:
@@ -22,7 +25,7 @@ def test_queue_view_page_is_one_query(api: Api, dynamo_calls: DynamoCalls) -> No
     reply = api("list_tickets", query={"group": "billing", "status": "new", "limit": "3"})
     assert reply.status == 200
     assert len(reply.body["items"]) == 3
-    assert dynamo_calls.calls == ["Query"]
+    assert dynamo_calls.calls == ["GetItem", "Query"]  # the agent's groups, then the queue's page
 
 
 def test_queue_view_orders_by_priority_then_age_and_pages_with_cursor(api: Api) -> None:

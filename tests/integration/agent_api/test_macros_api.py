@@ -3,6 +3,7 @@ ticket as one change with one audit entry."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,7 +12,6 @@ from loket.core import directory, status_links
 from loket.core import tickets as svc
 from loket.core.data.keys import ticket_pk
 from loket.core.data.models import OutboxItem
-from loket.core.domain.directory import Agent
 from loket.core.domain.ticket import Actor
 from tests.integration.agent_api.conftest import ADMIN, AGENT, Api
 from tests.support.botocore_hooks import before_first
@@ -138,7 +138,9 @@ def _apply(api: Api, ticket: dict[str, Any], macro: dict[str, Any], version: str
 
 
 def test_applying_a_macro_is_one_change_with_one_audit_entry(api: Api) -> None:
-    directory.save_agent(Agent(agent_id="agent-1", email="agent@example.com", name="Sari Dewi"))
+    current = directory.agent("agent-1")  # the api fixture made them a member of the test groups
+    assert current is not None
+    directory.save_agent(replace(current, name="Sari Dewi"), current.version)
     macro = _create(api, NEED_MORE_INFO).body
     ticket = api.create(tags=["login", "vip"], priority="normal")
     audit_before = api("list_audit", ticket=ticket["id"]).body["items"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.agent_api.conftest import Api
+from tests.integration.agent_api.conftest import ADMIN, Api, join_groups
 
 
 def _search(api: Api, **query: str) -> Any:
@@ -81,3 +81,20 @@ def test_bad_searches_answer_4xx_with_the_reason(api: Api) -> None:
     assert _search(api, q="invoice", cursor="e30").status == 400
     assert api("search_tickets", query={}).status == 422  # q is required
     assert _search(api, q="x" * 201).status == 422
+
+
+def test_search_keeps_to_the_callers_group_scope(api: Api) -> None:
+    join_groups("it-agent", "it-agent@example.com", ("it",))
+    it_agent = {"sub": "it-agent", "email": "it-agent@example.com", "cognito:groups": "[agent]"}
+    billing = api.create(subject="Invoice wrong", group="billing")
+    it = api.create(subject="Invoice printer", group="it")
+    mine = api.create(subject="Invoice for the it agent", group="billing", assignee="it-agent")
+
+    def ids(claims: dict[str, str], q: str) -> list[str]:
+        reply = api("search_tickets", query={"q": q}, claims=claims)
+        assert reply.status == 200, reply.body
+        return [t["id"] for t in reply.body["items"]]
+
+    assert ids(it_agent, "invoice") == [mine["id"], it["id"]]
+    assert ids(it_agent, billing["number"]) == []  # as if it did not exist
+    assert ids(ADMIN, "invoice") == [mine["id"], it["id"], billing["id"]]

@@ -7,6 +7,7 @@ the caller (`current_actor(router)`).
 from __future__ import annotations
 
 import base64
+from enum import StrEnum
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -18,7 +19,7 @@ from loket.channels.agent_api import schemas as s
 from loket.channels.agent_api import uploads
 from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core import tickets as svc
-from loket.core.auth import ADMIN, AGENT, PUBLIC, current_actor, requires
+from loket.core.auth import ADMIN, AGENT, PUBLIC, checked_ticket, current_actor, current_scope, requires
 from loket.core.data import tickets as repo
 from loket.core.domain.errors import InvalidRequest, PreconditionRequired
 from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
@@ -154,10 +155,32 @@ def create_ticket(
     return _ticket_response(ticket, 201 if created else 200)
 
 
-@router.get("/v1/tickets", summary="List tickets (queue views) with filters and a cursor", tags=["tickets"])
+class View(StrEnum):
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    GROUP = "group"
+
+
+LIST_DESCRIPTION = (
+    "Queue views, each read from an index: `view=mine` (assigned to you), `view=unassigned` (waiting tickets "
+    "nobody is assigned: new, open, pending, on hold; per group, most urgent and oldest first), `view=group` "
+    "(one group's queue with `group=`, else each of your groups), or no view (by `status=`, or every status). "
+    "The other parameters filter. Every list holds only the tickets you may see: an admin's every ticket, a lead's "
+    "or an agent's those of their groups and those assigned to them. A group outside yours is not an error: it "
+    "lists the tickets of it assigned to you (often none), so a list reveals nothing about other groups."
+)
+
+
+@router.get(
+    "/v1/tickets",
+    summary="List tickets (queue views) with filters and a cursor",
+    description=LIST_DESCRIPTION,
+    tags=["tickets"],
+)
 @requires(AGENT)
 @answers(400)
 def list_tickets(
+    view: Annotated[View | None, Query(description="mine, unassigned or group; leave out for every view")] = None,
     status: Annotated[Status | None, Query()] = None,
     priority: Annotated[Priority | None, Query()] = None,
     group: Annotated[str | None, Query(max_length=64)] = None,
@@ -170,22 +193,69 @@ def list_tickets(
     ] = None,
 ) -> s.TicketPage:
     actor = current_actor(router)
+    scope = current_scope(router)
+    who = actor.id if assignee == "me" else assignee
+    if view is View.MINE:
+        if who is not None and who != actor.id:
+            raise InvalidRequest("view=mine lists your own tickets: leave out assignee")
+        who = actor.id
+    if view is View.UNASSIGNED and who is not None:
+        raise InvalidRequest("view=unassigned lists tickets nobody is assigned: leave out assignee")
+    all_groups: tuple[str, ...] = ()
+    if view is View.UNASSIGNED and group is None and scope.everything:
+        from loket.core import directory
+        from loket.core.data.settings import DataSettings
+
+        all_groups = (*(g.name for g in directory.groups()), config.load(DataSettings).default_group)
     flt = repo.TicketFilter(
         status=status.value if status else None,
         priority=priority.value if priority else None,
         group=group,
-        assignee=actor.id if assignee == "me" else assignee,
+        assignee=who,
         requester=normalize_email(requester) if requester else None,
         tag=tag.strip().lower() if tag else None,
+        unassigned=view is View.UNASSIGNED,
+        scope=scope,
+        all_groups=all_groups,
     )
     items, next_cursor = repo.list_tickets(flt, limit, cursor)
     return s.TicketPage(items=[s.TicketOut.of(t) for t in items], next_cursor=next_cursor)
 
 
+@router.post(
+    "/v1/tickets/bulk",
+    summary="Assign or move several tickets at once: a result per ticket",
+    description=(
+        "Each ticket is changed on its own (its own audit entries and events), on the version it has now; the "
+        "answer lists, in the order sent, what became of each: `changed`, `unchanged`, `not_found` (no such "
+        "ticket, or one outside your groups: the two are not told apart), `invalid_transition` (a closed ticket) "
+        "or `conflict` (it kept changing meanwhile)."
+    ),
+    tags=["tickets"],
+)
+@requires(AGENT)
+@answers(400)
+def bulk_change(body: s.BulkChange) -> s.BulkResults:
+    actor = current_actor(router)
+    changes = body.model_dump(exclude_unset=True, exclude={"tickets"})
+    outcomes = svc.change_many(body.tickets, changes, actor, current_scope(router))
+    return s.BulkResults(
+        items=[
+            s.BulkResult(
+                ticket=o.ref,
+                outcome=o.outcome,
+                message=o.message,
+                result=s.TicketOut.of(o.ticket) if o.ticket is not None and o.outcome != "not_found" else None,
+            )
+            for o in outcomes
+        ]
+    )
+
+
 @router.get("/v1/tickets/<ticket>", summary="Read one ticket", tags=["tickets"])
 @requires(AGENT)
 def get_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
-    return _ticket_response(svc.resolve(ticket))
+    return _ticket_response(checked_ticket(router))
 
 
 @router.patch(
@@ -220,7 +290,7 @@ def patch_ticket(
 )
 @requires(AGENT)
 def list_conversation(ticket: TicketRef) -> s.EntryList:
-    found = svc.resolve(ticket)
+    found = checked_ticket(router)
     return s.EntryList(items=[s.EntryOut.of(e) for e in repo.list_entries(found.ticket_id)])
 
 
@@ -231,7 +301,7 @@ def list_conversation(ticket: TicketRef) -> s.EntryList:
 )
 @requires(AGENT)
 def attachment_link(ticket: TicketRef, entry: EntryRef, index: AttachmentIndex) -> Response[s.AttachmentLink]:
-    found = svc.attachment_download(ticket, entry, index)
+    found = svc.attachment_download(checked_ticket(router), entry, index)
     a, url, expires_in = found.attachment, found.url, found.expires_in
     out = s.AttachmentLink(
         filename=a.filename, content_type=a.content_type, size=int(a.size), url=url, expires_in=expires_in
@@ -320,7 +390,7 @@ def add_note(ticket: TicketRef, body: s.NoteCreate) -> Response[s.EntryCreated]:
 @router.get("/v1/tickets/<ticket>/audit", summary="Every change: who, what, old, new, when", tags=["tickets"])
 @requires(AGENT)
 def list_audit(ticket: TicketRef) -> s.AuditList:
-    found = svc.resolve(ticket)
+    found = checked_ticket(router)
     return s.AuditList(items=[s.AuditOut.of(a) for a in repo.list_audit(found.ticket_id)])
 
 
@@ -329,7 +399,7 @@ def list_audit(ticket: TicketRef) -> s.AuditList:
 @answers(400, 409, 412)
 def merge_ticket(ticket: TicketRef, body: s.MergeRequest) -> Response[s.TicketOut]:
     actor = current_actor(router)
-    return _ticket_response(svc.merge(ticket, body.into, actor))
+    return _ticket_response(svc.merge(ticket, body.into, actor, current_scope(router)))
 
 
 @router.post("/v1/tickets/<ticket>/release", summary="Release a quarantined ticket into the queue", tags=["tickets"])

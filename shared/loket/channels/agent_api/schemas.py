@@ -5,7 +5,7 @@ Input models forbid unknown fields, so nobody can set what they do not own (numb
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES  # pydantic's EmailStr loads it anyway
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
@@ -155,6 +156,37 @@ class MergeRequest(_Input):
     )
 
 
+TicketRefIn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"\S")]
+MAX_BULK = 100
+
+
+class BulkChange(_Input):
+    """Tickets to assign and/or move: `assignee` (null unassigns) and/or `group`, at least one."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"anyOf": [{"required": ["assignee"]}, {"required": ["group"]}]}
+    )
+
+    tickets: list[TicketRefIn] = Field(
+        min_length=1, max_length=MAX_BULK, description="Ticket ids or numbers such as LKT-1042 (at most 100)."
+    )
+    assignee: Key | None = None
+    group: Key | SkipJsonSchema[None] = None
+
+    @field_validator("group", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> BulkChange:
+        if not ({"assignee", "group"} & self.model_fields_set):
+            raise ValueError("send assignee and/or group")
+        return self
+
+
 class PersonOut(BaseModel):
     email: str
     name: str = ""
@@ -215,6 +247,17 @@ class TicketOut(BaseModel):
 class TicketPage(BaseModel):
     items: list[TicketOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class BulkResult(BaseModel):
+    ticket: str = Field(description="The ticket as sent.")
+    outcome: Literal["changed", "unchanged", "not_found", "invalid_transition", "conflict"]
+    message: str = ""
+    result: TicketOut | None = Field(default=None, description="The ticket after the change (when found).")
+
+
+class BulkResults(BaseModel):
+    items: list[BulkResult]
 
 
 class AttachmentOut(BaseModel):

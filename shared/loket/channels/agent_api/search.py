@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from loket.channels.agent_api import schemas as s
 from loket.core import tickets as svc
-from loket.core.auth import AGENT, requires
+from loket.core.auth import AGENT, current_scope, requires
 from loket.core.data import search as index
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.ticket import format_number
@@ -44,13 +44,14 @@ def search_tickets(
     ] = None,
 ) -> s.TicketPage:
     query = parse_query(q)
+    scope = current_scope(router)  # only tickets the caller may see: others are as if they did not exist
     if query.number is not None:
         if cursor:
             return s.TicketPage(items=[], next_cursor=None)
         try:
-            found = svc.resolve(format_number(query.number))
+            found = svc.resolve(format_number(query.number), scope)
         except TicketNotFound:
             return s.TicketPage(items=[], next_cursor=None)
         return s.TicketPage(items=[s.TicketOut.of(found)], next_cursor=None)
-    items, next_cursor = index.search(query, limit, cursor)
+    items, next_cursor = index.search(query, limit, cursor, scope)
     return s.TicketPage(items=[s.TicketOut.of(t) for t in items], next_cursor=next_cursor)

@@ -53,6 +53,10 @@ def assignee_pk(agent_id: str) -> str:
     return f"AGENT#{agent_id}"
 
 
+def unassigned_pk(group: str) -> str:
+    return f"UNASSIGNED#{group}"
+
+
 def requester_pk(email: str) -> str:
     return f"REQ#{email}"
 

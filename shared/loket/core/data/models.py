@@ -14,6 +14,7 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | queue view: group + status, priority then age | GSI `QueueIndex` | `GSI1PK` `QUEUE#<group>#<status>`, `GSI1SK` `<rank>#<created>#<id>` |
 | all tickets in a status, priority then age   | GSI `StatusIndex` | `GSI2PK` `STATUS#<status>`, `GSI2SK` as above         |
 | tickets of an assignee (sparse)              | GSI `AssigneeIndex` | `GSI3PK` `AGENT#<id>`, `GSI3SK` `<status>#<rank>#<created>#<id>` |
+| unassigned waiting tickets of a group (sparse: only while nobody is assigned and the status is new, open, pending or on hold), priority then age | GSI `UnassignedIndex` | `GSI5PK` `UNASSIGNED#<group>`, `GSI5SK` `<rank>#<created>#<id>` |
 | tickets of a requester, newest first         | GSI `RequesterIndex` | `GSI4PK` `REQ#<email>`, `GSI4SK` `<created>#<id>`   |
 | tickets with a tag, newest first             | table (tag items) | PK `TAG#<tag>`, SK `<created>#<id>` -> BatchGet tickets |
 | tickets with a word in the subject, newest first | table (word items) | PK `WORD#<word>`, SK `<created>#<id>` -> BatchGet tickets; written with the ticket (see `loket.core.domain.words`) |
@@ -149,6 +150,12 @@ class RequesterIndex(GlobalSecondaryIndex["TicketItem"]):
     sk = UnicodeAttribute(range_key=True, attr_name="GSI4SK")
 
 
+class UnassignedIndex(GlobalSecondaryIndex["TicketItem"]):
+    Meta = _index_meta("UnassignedIndex", AllProjection())
+    pk = UnicodeAttribute(hash_key=True, attr_name="GSI5PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="GSI5SK")
+
+
 class SlaDueIndex(GlobalSecondaryIndex["TicketItem"]):
     Meta = _index_meta("SlaDueIndex", KeysOnlyProjection())
     pk = UnicodeAttribute(hash_key=True, attr_name="SLAPK")
@@ -189,6 +196,8 @@ class TicketItem(_Base):
     gsi3sk = UnicodeAttribute(attr_name="GSI3SK", null=True)
     gsi4pk = UnicodeAttribute(attr_name="GSI4PK")
     gsi4sk = UnicodeAttribute(attr_name="GSI4SK")
+    gsi5pk = UnicodeAttribute(attr_name="GSI5PK", null=True)
+    gsi5sk = UnicodeAttribute(attr_name="GSI5SK", null=True)
     sla_pk = UnicodeAttribute(attr_name="SLAPK", null=True)
     sla_sk = UnicodeAttribute(attr_name="SLASK", null=True)
 
@@ -196,6 +205,7 @@ class TicketItem(_Base):
     status_index = StatusIndex()
     assignee_index = AssigneeIndex()
     requester_index = RequesterIndex()
+    unassigned_index = UnassignedIndex()
     sla_due_index = SlaDueIndex()
 
 

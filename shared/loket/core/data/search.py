@@ -27,6 +27,7 @@ from loket.core.data import keys
 from loket.core.data.models import RequesterIndex, TagItem, TicketItem, WordItem, transaction_connection
 from loket.core.data.tickets import word_item
 from loket.core.domain.errors import InvalidRequest
+from loket.core.domain.scope import Scope
 from loket.core.domain.ticket import Status
 from loket.core.domain.words import Query, words
 
@@ -146,8 +147,11 @@ def _matches(postings: list[_Posting], bound: Bound, limit: int) -> tuple[list[s
     return found, Bound(min(h[0] for p in postings if (h := p.head()) is not None), inclusive=True)
 
 
-def search(query: Query, limit: int, cursor: str | None) -> tuple[list[TicketItem], str | None]:
-    """The tickets matching every term of `query`, newest first, `limit` at most, and the next page's cursor."""
+def search(
+    query: Query, limit: int, cursor: str | None, scope: Scope | None = None
+) -> tuple[list[TicketItem], str | None]:
+    """The tickets matching every term of `query`, newest first, `limit` at most, and the next page's cursor. With
+    `scope`, tickets outside it are left out (the page may then hold fewer; the cursor goes on all the same)."""
     bound = Bound.decode(cursor) if cursor else Bound()
     reads = _Reads()
     postings = _postings(query, limit + 1 if query.terms == 1 else max(limit, PAGE), reads)
@@ -156,7 +160,10 @@ def search(query: Query, limit: int, cursor: str | None) -> tuple[list[TicketIte
     ids, after = _matches(postings, bound, limit)
     wanted = [(keys.ticket_pk(i), keys.TICKET_SK) for i in ids]
     by_id = {t.ticket_id: t for t in TicketItem.batch_get(wanted)} if wanted else {}
-    return [by_id[i] for i in ids if i in by_id], after.encode() if after else None
+    found = [by_id[i] for i in ids if i in by_id]
+    if scope is not None:
+        found = [t for t in found if scope.covers(t.group, t.assignee)]
+    return found, after.encode() if after else None
 
 
 # --- the one-off fill for tickets created before the word index -----------------------------------------------

@@ -8,7 +8,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -30,10 +30,13 @@ from loket.core.data.models import (
     transaction_connection,
 )
 from loket.core.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
-from loket.core.domain.ticket import AuditEvent, Priority, Status, format_number
+from loket.core.domain.scope import Scope
+from loket.core.domain.ticket import AuditEvent, Priority, Status, format_number, parse_number
 from loket.core.domain.words import words
 
 _STATUS_ORDER = [s.value for s in Status]
+# the statuses in which a ticket nobody is assigned waits in its group's unassigned queue (UnassignedIndex)
+WAITING = frozenset({Status.NEW.value, Status.OPEN.value, Status.PENDING.value, Status.ON_HOLD.value})
 _MAX_CREATE_ATTEMPTS = 12
 _BASE_BACKOFF_S, _MAX_BACKOFF_S = 0.01, 0.25
 
@@ -68,6 +71,11 @@ def index_ticket(ticket: TicketItem) -> None:
         ticket.gsi3pk = ticket.gsi3sk = None
     ticket.gsi4pk = keys.requester_pk(ticket.requester_email)
     ticket.gsi4sk = keys.age_sk(ticket.created_at, ticket.ticket_id)
+    if not ticket.assignee and ticket.status in WAITING:
+        ticket.gsi5pk = keys.unassigned_pk(ticket.group)
+        ticket.gsi5sk = order
+    else:
+        ticket.gsi5pk = ticket.gsi5sk = None
 
 
 def lookup_item(pk: str, ticket_id: str, created_at: str) -> LookupItem:
@@ -156,6 +164,22 @@ def get_ticket_by_number(number: int) -> TicketItem:
     return get_ticket(ticket_id)
 
 
+def resolve(ref: str, scope: Scope | None = None) -> TicketItem:
+    """A ticket by id or by human number (`LKT-1042`). With `scope`, a ticket outside it is not found, with the
+    very error a ticket that does not exist gets (nothing tells the two apart)."""
+    number = parse_number(ref)
+    if number is not None:
+        ticket = get_ticket_by_number(number)
+        missing = format_number(number)
+    else:
+        if not ref or len(ref) > 64:
+            raise TicketNotFound(ref[:64])
+        ticket, missing = get_ticket(ref), ref
+    if scope is not None and not scope.covers(ticket.group, ticket.assignee):
+        raise TicketNotFound(missing)
+    return ticket
+
+
 def list_entries(ticket_id: str, kinds: set[str] | None = None) -> list[EntryItem]:
     condition = EntryItem.kind.is_in(*kinds) if kinds else None
     return list(
@@ -194,16 +218,21 @@ class TicketFilter:
     assignee: str | None = None
     requester: str | None = None
     tag: str | None = None
+    unassigned: bool = False  # the unassigned queue (UnassignedIndex): waiting tickets nobody is assigned
+    scope: Scope | None = None  # the caller's group scope; None: every ticket
+    # the groups an unassigned list without `group` goes through when the scope covers every group (an admin)
+    all_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Partition:
-    """One Query: an index (or the table for tags), a partition key, and a sort-key prefix."""
+    """One Query: an index (or the table for tags), a partition key, a sort-key prefix, what else must hold."""
 
     index: str
     pk: str
     sk_prefix: str | None
     newest_first: bool = False
+    condition: Condition | None = field(default=None, compare=False)
 
 
 _INDEX_KEYS = {
@@ -211,35 +240,72 @@ _INDEX_KEYS = {
     "StatusIndex": ("GSI2PK", "GSI2SK"),
     "AssigneeIndex": ("GSI3PK", "GSI3SK"),
     "RequesterIndex": ("GSI4PK", "GSI4SK"),
+    "UnassignedIndex": ("GSI5PK", "GSI5SK"),
     "table": ("PK", "SK"),
 }
 
 
-def _plan(f: TicketFilter) -> tuple[list[_Partition], set[str]]:
-    """Choose the most selective key for the filter; return the partitions and fields left to filter."""
+def _and(*conditions: Condition | None) -> Condition | None:
+    result: Condition | None = None
+    for c in conditions:
+        if c is not None:
+            result = c if result is None else result & c
+    return result
+
+
+def _scope_condition(scope: Scope) -> Condition | None:
+    """What a ticket read from an index must satisfy to be in `scope` (a filter on the page Query reads)."""
+    mine = TicketItem.assignee == scope.agent_id
+    return (TicketItem.group.is_in(*sorted(scope.groups)) | mine) if scope.groups else mine
+
+
+def _plan(f: TicketFilter) -> list[_Partition]:
+    """The Queries that list the filter's tickets inside the caller's scope, most selective key first. Scope never
+    needs a Scan: the caller's groups are partitions of QueueIndex/UnassignedIndex, their own tickets one of
+    AssigneeIndex; everything else is a filter on a partition."""
+    scope = f.scope if f.scope is not None and not f.scope.everything else None
     statuses = [f.status] if f.status else _STATUS_ORDER
     prio = f"{Priority(f.priority).rank}#" if f.priority else None
+    if f.unassigned:
+        # an unassigned ticket is nobody's: only its group puts it in a scope
+        groups = [f.group] if f.group else (sorted(scope.groups) if scope else sorted(set(f.all_groups)))
+        groups = [g for g in groups if scope is None or scope.covers_group(g)]
+        rest = _filter_condition(f, {"status", "requester", "tag"})
+        return [_Partition("UnassignedIndex", keys.unassigned_pk(g), prio, condition=rest) for g in groups]
     if f.tag:
-        return [_Partition("table", keys.tag_pk(f.tag), None, True)], {
-            "status",
-            "priority",
-            "group",
-            "assignee",
-            "requester",
-        }
+        return [_Partition("table", keys.tag_pk(f.tag), None, True)]  # filtered in Python, scope included
     if f.assignee:
         prefix = f"{f.status}#" + (prio or "") if f.status else None
-        rest = {"group", "requester"} | ({"priority"} if f.priority and not f.status else set())
-        return [_Partition("AssigneeIndex", keys.assignee_pk(f.assignee), prefix)], rest
+        rest = _filter_condition(f, {"group", "requester"} | ({"priority"} if f.priority and not f.status else set()))
+        if scope is not None and f.assignee != scope.agent_id:
+            if not scope.groups:
+                return []
+            rest = _and(rest, TicketItem.group.is_in(*sorted(scope.groups)))
+        return [_Partition("AssigneeIndex", keys.assignee_pk(f.assignee), prefix, condition=rest)]
     if f.requester:
-        return [_Partition("RequesterIndex", keys.requester_pk(f.requester), None, True)], {
-            "status",
-            "priority",
-            "group",
-        }
-    if f.group:
-        return [_Partition("QueueIndex", keys.queue_pk(f.group, s), prio) for s in statuses], set()
-    return [_Partition("StatusIndex", keys.status_pk(s), prio) for s in statuses], set()
+        rest = _filter_condition(f, {"status", "priority", "group"})
+        if scope is not None:
+            rest = _and(rest, _scope_condition(scope))
+        return [_Partition("RequesterIndex", keys.requester_pk(f.requester), None, True, condition=rest)]
+    if scope is None:
+        if f.group:
+            return [_Partition("QueueIndex", keys.queue_pk(f.group, s), prio) for s in statuses]
+        return [_Partition("StatusIndex", keys.status_pk(s), prio) for s in statuses]
+    # a lead or an agent: their groups' queues, then their own tickets of other groups
+    groups = [f.group] if f.group else sorted(scope.groups)
+    queues = [
+        _Partition("QueueIndex", keys.queue_pk(g, s), prio) for s in statuses for g in groups if scope.covers_group(g)
+    ]
+    prefix = f"{f.status}#" + (prio or "") if f.status else None
+    elsewhere = (
+        TicketItem.group == f.group
+        if f.group
+        else (~TicketItem.group.is_in(*sorted(scope.groups)) if scope.groups else None)
+    )
+    if f.group and scope.covers_group(f.group):
+        return queues
+    own = _and(elsewhere, TicketItem.priority == f.priority if f.priority and not f.status else None)
+    return [*queues, _Partition("AssigneeIndex", keys.assignee_pk(scope.agent_id), prefix, condition=own)]
 
 
 def _filter_condition(f: TicketFilter, fields: set[str]) -> Condition | None:
@@ -255,7 +321,7 @@ def _filter_condition(f: TicketFilter, fields: set[str]) -> Condition | None:
         value = getattr(f, name)
         if value is None:
             continue
-        term = attrs[name] == value
+        term = TicketItem.tags.contains(value) if name == "tag" else attrs[name] == value
         condition = term if condition is None else condition & term
     return condition
 
@@ -287,8 +353,7 @@ def decode_cursor(cursor: str, partitions: list[_Partition]) -> tuple[int, dict[
 
 
 def list_tickets(f: TicketFilter, limit: int, cursor: str | None) -> tuple[list[TicketItem], str | None]:
-    partitions, rest = _plan(f)
-    condition = _filter_condition(f, rest)
+    partitions = _plan(f)
     start, last_key = decode_cursor(cursor, partitions) if cursor else (0, None)
     found: list[TicketItem] = []
     for position in range(start, len(partitions)):
@@ -297,7 +362,7 @@ def list_tickets(f: TicketFilter, limit: int, cursor: str | None) -> tuple[list[
         if part.index == "table":
             page, next_key = _query_tag(part, wanted, last_key, f)
         else:
-            page, next_key = _query_index(part, wanted, last_key, condition)
+            page, next_key = _query_index(part, wanted, last_key, part.condition)
         found.extend(page)
         last_key = None
         if next_key is not None:
@@ -316,6 +381,7 @@ def _query_index(
         "StatusIndex": TicketItem.status_index,
         "AssigneeIndex": TicketItem.assignee_index,
         "RequesterIndex": TicketItem.requester_index,
+        "UnassignedIndex": TicketItem.unassigned_index,
     }[part.index]
     range_condition = type(index).sk.startswith(part.sk_prefix) if part.sk_prefix else None  # type: ignore[attr-defined]
     result = index.query(
@@ -347,6 +413,8 @@ def _query_tag(
         "requester_email": f.requester,
     }
     tickets = [t for t in tickets if all(v is None or getattr(t, k) == v for k, v in wanted_fields.items())]
+    if f.scope is not None:
+        tickets = [t for t in tickets if f.scope.covers(t.group, t.assignee)]
     return tickets, result.last_evaluated_key
 
 

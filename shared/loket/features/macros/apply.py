@@ -46,10 +46,11 @@ def changes_of(macro: Macro, ticket: TicketItem) -> dict[str, Any]:
     return changes
 
 
-def apply_macro(ref: str, macro_id: str, expected_version: int, actor: Actor, base_url: str) -> svc.EntryResult:
-    """Apply macro `macro_id` to ticket `ref` at version `expected_version` (If-Match)."""
+def apply_macro(
+    ticket: TicketItem, macro_id: str, expected_version: int, actor: Actor, base_url: str
+) -> svc.EntryResult:
+    """Apply macro `macro_id` to `ticket` (as read, in the caller's scope) at version `expected_version` (If-Match)."""
     macro = store.get(macro_id)
-    ticket = svc.resolve(ref)
     body = render(macro.body, values_for(ticket, actor, base_url))
     kind = EntryKind.PUBLIC_REPLY if macro.kind is MacroKind.PUBLIC_REPLY else EntryKind.INTERNAL_NOTE
     entry = svc.NewEntry(kind, actor, body, channel=Channel.API if kind is EntryKind.PUBLIC_REPLY else None)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from loket.core.auth import ADMIN, AGENT, current_actor, requires
+from loket.core.auth import ADMIN, AGENT, checked_ticket, current_actor, requires
 from loket.core.domain.errors import InvalidRequest, PreconditionRequired, Unprocessable
 from loket.core.domain.ticket import Priority, Status, format_number
 from loket.core.errors import answers
@@ -129,7 +129,8 @@ def apply(ticket: TicketRef, macro: MacroRef, if_match: IfMatch = None) -> Respo
     actor = current_actor(router)
     version = _version_from(if_match, "ticket")
     domain = str(router.current_event.request_context.domain_name or "")
-    result = apply_macro(ticket, macro, version, actor, f"https://{domain}" if domain else "")
+    # the gate read the ticket and checked it is in the caller's scope (404 otherwise)
+    result = apply_macro(checked_ticket(router), macro, version, actor, f"https://{domain}" if domain else "")
     t = result.ticket
     out = s.MacroApplied(
         macro=macro,
