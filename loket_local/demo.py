@@ -163,6 +163,38 @@ RULES: list[dict[str, Any]] = [
 ]
 
 
+# saved replies agents pick in the composer (the macros feature), made through the admin API
+MACROS: list[dict[str, Any]] = [
+    {
+        "name": "Refund issued",
+        "body": "Hi {{requester_name}},\n\nWe have issued your refund for {{ticket_number}}; it reaches your account "
+        "within 5 working days. You can follow the ticket here: {{status_link}}\n\nBest regards,\n{{agent_name}}",
+        "kind": "public_reply",
+        "actions": {"status": "resolved", "tags_add": ["refund"]},
+    },
+    {
+        "name": "Need more info",
+        "body": "Hi {{requester_name}},\n\nTo look into {{ticket_number}} we need a little more: could you send a "
+        "screenshot and the time it happened?\n\nThanks,\n{{agent_name}}",
+        "kind": "public_reply",
+        "actions": {"status": "pending", "tags_add": ["waiting-on-customer"]},
+    },
+    {
+        "name": "Mohon info tambahan",
+        "body": "Halo {{requester_name}},\n\nUntuk menindaklanjuti {{ticket_number}}, mohon kirimkan tangkapan layar "
+        "dan waktu kejadiannya.\n\nTerima kasih,\n{{agent_name}}",
+        "kind": "public_reply",
+        "actions": {"status": "pending", "tags_add": ["waiting-on-customer"]},
+    },
+    {
+        "name": "Escalate to billing lead",
+        "body": "Escalated by {{agent_name}}: please check the charges on {{ticket_number}}.",
+        "kind": "internal_note",
+        "actions": {"priority": "high", "tags_add": ["escalated"]},
+    },
+]
+
+
 class _Demo:
     def __init__(self, stack: LocalStack) -> None:
         self.stack = stack
@@ -256,6 +288,20 @@ class _Demo:
             "PUT", f"{collection}/{ref}", fields, admin, {"If-Match": headers.get("ETag") or str(current["version"])}
         )
         return status, answer
+
+    # ------------------------------------------------------------------ configuration
+    def macros(self) -> int:
+        """The demo's macros, through the admin API (as an admin would make them)."""
+        if not self.has("POST /v1/admin/macros"):
+            return 0
+        made = 0
+        for macro in MACROS:
+            status, body, _ = self.call("POST", "/v1/admin/macros", macro, self.tokens["admin"])
+            if status != 201:
+                self.say(f"macro {macro['name']!r} was refused: {status} {body}")
+                continue
+            made += 1
+        return made
 
     # ------------------------------------------------------------------ channels
     def api_tickets(self) -> int:
@@ -386,6 +432,7 @@ def seed(stack: LocalStack) -> None:
     demo.say("; ".join(routing_rules(demo)) or "no routing rules")
     made = {"api": demo.api_tickets(), "web form": demo.form_tickets(), "mail": demo.mails()}
     replied = made["mail"] and demo.customer_reply()
+    demo.say(f"{demo.macros()} macros for the composer")
     demo.say(
         ", ".join(f"{n} tickets via {k}" for k, n in made.items())
         + (", and a customer's reply by mail" if replied else "")

@@ -15,8 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loket.channels.agent_api.settings import AgentApiSettings
 from loket.core.data.models import bind_data
 from loket.core.data.settings import DataSettings
+from loket.features.macros.settings import MacroSettings
 from loket.platform import config
-from loket.platform.config import AttachmentSettings, AwsSettings
+from loket.platform.config import AttachmentSettings, AwsSettings, SigningSettings
 from loket.platform.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import Router
 
 # read and validated on the first invocation: a missing or malformed variable fails it, naming the variable
-SETTINGS = (AwsSettings, DataSettings, AgentApiSettings, AttachmentSettings)
+SETTINGS = (AwsSettings, DataSettings, AgentApiSettings, AttachmentSettings, SigningSettings, MacroSettings)
 
 _resolver: APIGatewayHttpResolver | None = None
 
@@ -33,9 +34,11 @@ def routers() -> list[Router]:
     """The routers this function serves (imported on the first request)."""
     from loket.channels.agent_api.admin import router as admin
     from loket.channels.agent_api.agent import router as tickets
+    from loket.channels.agent_api.search import router as search
+    from loket.features.macros.routes import router as macros
     from loket.features.routing.routes import router as routing_rules
 
-    return [tickets, admin, routing_rules]
+    return [tickets, admin, search, routing_rules, macros]
 
 
 def resolver() -> APIGatewayHttpResolver:

@@ -28,7 +28,11 @@ ST = Path(sys.executable).with_name("st")
 # - 400 on GET /v1/tickets only: `cursor` is an opaque token the API hands out (a page's next_cursor), so a
 #   well-formed one the API never made is refused, and no schema can tell the two apart;
 # - 422 on creating or changing an agent only: `groups` must name groups the directory has (422 with the reason, as
-#   for an unknown group in a routing rule), which depends on what is stored, not on the schema.
+#   for an unknown group in a routing rule), which depends on what is stored, not on the schema;
+# - 400 on GET /v1/search: besides its cursor (as above), a query whose text asks for nothing (only stopwords or
+#   one-letter words), more than 6 terms or a tag outside its characters: the meaning of the text, not its shape;
+# - 422 on POST and PUT /v1/admin/macros: a body with a placeholder the API does not know, or a tag both added and
+#   removed, is content the schema cannot express (the message names it).
 # Every check runs (`[checks] enabled`; `--checks all` would override the one turned off here). One is off, and
 # its probes (undeclared methods) are not sent: unsupported_method wants 405 for a method a path lacks, but an API
 # Gateway HTTP API routes on method and path together and answers 404 {"message": "Not Found"} for no route, as
@@ -61,12 +65,27 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
                                                      "5xx"]
 
 [[operations]]
+include-name = "GET /v1/search"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "412", "429",
+                                                     "5xx"]
+
+[[operations]]
 include-name = "POST /v1/admin/agents"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
                                                      "5xx"]
 
 [[operations]]
+include-name = "POST /v1/admin/macros"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
 include-name = "PUT /v1/admin/agents/{{agent}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "PUT /v1/admin/macros/{{macro}}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
                                                      "5xx"]
 """

@@ -43,5 +43,10 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/admin/rules/{rule}",
         "/v1/admin/rules/{rule}/test",
         "/v1/admin/routing",
+        "/v1/search",
+        "/v1/macros",
+        "/v1/admin/macros",
+        "/v1/admin/macros/{macro}",
+        "/v1/tickets/{ticket}/macros/{macro}",
     }
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

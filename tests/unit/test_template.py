@@ -119,7 +119,7 @@ def _ssm_actions(template: LocalTemplate, function: str) -> set[str]:
         ("WebFormFunction", {"ssm:GetParameter", "ssm:GetParameterHistory"}),
         ("InboundEmailFunction", {"ssm:GetParameter", "ssm:GetParameterHistory"}),
         ("NotifierFunction", {"ssm:GetParameter"}),  # only signs, with the current key
-        ("AgentApiFunction", set()),  # neither signs nor verifies
+        ("AgentApiFunction", {"ssm:GetParameter"}),  # only signs: the status links macros put in replies
     ],
 )
 def test_only_functions_that_verify_tokens_may_read_the_signing_keys_history(

@@ -40,11 +40,12 @@ from loket.core.domain.ticket import (
     normalize_email,
     normalize_tags,
 )
+from loket.core.domain.words import words
 from loket.core.events import EventType
 from loket.platform import attachments as storage
 
 # fields an agent may PATCH; everything else on a ticket is owned by the system
-PATCHABLE = ("status", "priority", "assignee", "group", "tags", "ticket_type", "custom_fields", "cc")
+PATCHABLE = ("subject", "status", "priority", "assignee", "group", "tags", "ticket_type", "custom_fields", "cc")
 
 
 @dataclass
@@ -373,44 +374,38 @@ def _follow_up(closed: TicketItem, entry: NewEntry, moment: datetime) -> EntryRe
     return EntryResult(ticket, first, follow_up=True)
 
 
-def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], actor: Actor) -> TicketItem:
-    """Apply an agent's PATCH. Stale `expected_version` -> VersionConflict (HTTP 412)."""
+@dataclass
+class _IndexMoves:
+    """Index items a change moves with the ticket: tags and subject words added and removed."""
+
+    tags_added: list[str] = field(default_factory=list)
+    tags_removed: list[str] = field(default_factory=list)
+    words_added: list[str] = field(default_factory=list)
+    words_removed: list[str] = field(default_factory=list)
+
+
+def _check_fields(changes: dict[str, Any]) -> None:
     unknown = set(changes) - set(PATCHABLE)
     if unknown:
         raise InvalidRequest(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
-    ticket = resolve(ref)
-    if int(ticket.version) != expected_version:
-        raise VersionConflict(ticket.ticket_id, expected_version, int(ticket.version))
-    moment = clock.now()
-    change = Change(actor, moment)
-    tags_added, tags_removed = _apply_fields(ticket, change, changes)
-    if "status" in changes and changes["status"] != ticket.status:
-        if ticket.status == Status.CLOSED.value:
-            raise InvalidTransition(ticket.status, "change", "closed tickets are final")
-        _change_status(ticket, change, action_for_status(Status(changes["status"])))
-    elif ticket.status == Status.CLOSED.value and change.events:
-        raise InvalidTransition(ticket.status, "change", "closed tickets are final")
-    if not change.events:
-        return ticket
-    ticket.updated_at = at = clock.iso(moment)
-    outbox = _update_events(ticket, actor, at, _changed(change))
-    repo.save_ticket(ticket, events=change.events, tags_added=tags_added, tags_removed=tags_removed, outbox=outbox)
-    return ticket
 
 
-def _apply_fields(ticket: TicketItem, change: Change, changes: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Set the PATCHABLE fields but status on the ticket (an assignment opens a new ticket); returns the tags added
-    and removed."""
-    tags_added: list[str] = []
-    tags_removed: list[str] = []
+def _apply_fields(ticket: TicketItem, changes: dict[str, Any], change: Change) -> _IndexMoves:
+    """Set the fields of an agent's change on `ticket`, recording each in `change` (status last, by its rule)."""
+    moves = _IndexMoves()
     for name in PATCHABLE:
         if name not in changes or name == "status":
             continue
         value = changes[name]
         if name == "tags":
             value = normalize_tags(value)
-            tags_added = [t for t in value if t not in ticket.tags]
-            tags_removed = [t for t in ticket.tags if t not in value]
+            moves.tags_added = [t for t in value if t not in ticket.tags]
+            moves.tags_removed = [t for t in ticket.tags if t not in value]
+        if name == "subject":  # the search index follows the subject's words
+            old_words, new_words = words(ticket.subject), words(value)
+            # every word is written again (the same item): a ticket the backfill missed is whole after a rename
+            moves.words_added = new_words
+            moves.words_removed = [w for w in old_words if w not in new_words]
         if name == "assignee" and value and value != ticket.assignee and ticket.status == Status.NEW.value:
             _change_status(ticket, change, Action.ASSIGN)
         if name == "custom_fields":
@@ -419,11 +414,17 @@ def _apply_fields(ticket: TicketItem, change: Change, changes: dict[str, Any]) -
         if name == "cc":  # the requester gets every reply anyway
             value = [c for c in dict.fromkeys(normalize_email(c) for c in value) if c != ticket.requester_email]
         _set(ticket, change, name, value)
-    return tags_added, tags_removed
+    if "status" in changes and changes["status"] != ticket.status:
+        if ticket.status == Status.CLOSED.value:
+            raise InvalidTransition(ticket.status, "change", "closed tickets are final")
+        _change_status(ticket, change, action_for_status(Status(changes["status"])))
+    elif ticket.status == Status.CLOSED.value and change.events:
+        raise InvalidTransition(ticket.status, "change", "closed tickets are final")
+    return moves
 
 
 def _changed(change: Change) -> dict[str, dict[str, Any]]:
-    """Each changed field once: a field changed twice (status: assigned, then set) is first old to last new."""
+    """Field -> {old, new}; a field changed twice (status: assigned, then set) is one change, first old to last new."""
     changed: dict[str, dict[str, Any]] = {}
     for e in change.events:
         changed[e.field] = {"old": changed.get(e.field, {"old": e.old})["old"], "new": e.new}
@@ -444,7 +445,7 @@ def _update_events(ticket: TicketItem, actor: Actor, at: str, changed: dict[str,
 
 
 ROUTING = "routing"  # the audit field of a routing decision, and where the ticket remembers it (`extra.routing`)
-ROUTER = Actor(kind="system", id="router")
+ROUTER = Actor(kind="system", id="router")  # who routes by the rules and assigns from a group's queue
 
 
 def record_routing(
@@ -465,18 +466,23 @@ def record_routing(
         raise VersionConflict(ticket.ticket_id, expected_version, int(ticket.version))
     moment = clock.now()
     change = Change(ROUTER, moment)
-    tags_added, tags_removed = _apply_fields(ticket, change, changes)
+    moves = _apply_fields(ticket, changes, change)
     changed = _changed(change)
     ticket.updated_at = at = clock.iso(moment)
     entry = {**record, "changes": changed}
     ticket.extra = {**(ticket.extra or {}), ROUTING: {**record, "at": at}}
     audit = [AuditEvent(ROUTER, ROUTING, None, entry, moment)]
     outbox = _update_events(ticket, ROUTER, at, changed)
-    repo.save_ticket(ticket, events=audit, tags_added=tags_added, tags_removed=tags_removed, outbox=outbox)
+    repo.save_ticket(
+        ticket,
+        events=audit,
+        tags_added=moves.tags_added,
+        tags_removed=moves.tags_removed,
+        words_added=moves.words_added,
+        words_removed=moves.words_removed,
+        outbox=outbox,
+    )
     return ticket, changed
-
-
-ROUTER = Actor(kind="system", id="router")  # who assigns from a group's queue
 
 
 def assign_waiting(
@@ -509,6 +515,83 @@ def assign_waiting(
         updates=updates,
     )
     return ticket
+
+
+def update_ticket(ref: str, expected_version: int, changes: dict[str, Any], actor: Actor) -> TicketItem:
+    """Apply an agent's PATCH. Stale `expected_version` -> VersionConflict (HTTP 412)."""
+    _check_fields(changes)
+    ticket = resolve(ref)
+    if int(ticket.version) != expected_version:
+        raise VersionConflict(ticket.ticket_id, expected_version, int(ticket.version))
+    moment = clock.now()
+    change = Change(actor, moment)
+    moves = _apply_fields(ticket, changes, change)
+    if not change.events:
+        return ticket
+    ticket.updated_at = at = clock.iso(moment)
+    outbox = _update_events(ticket, actor, at, _changed(change))
+    repo.save_ticket(
+        ticket,
+        events=change.events,
+        tags_added=moves.tags_added,
+        tags_removed=moves.tags_removed,
+        words_added=moves.words_added,
+        words_removed=moves.words_removed,
+        outbox=outbox,
+    )
+    return ticket
+
+
+def change_with_entry(
+    ticket: TicketItem,
+    expected_version: int,
+    new: NewEntry,
+    changes: dict[str, Any],
+    audit_field: str,
+    audit_about: dict[str, Any],
+) -> EntryResult:
+    """An agent's reply or note and field changes as ONE change of `ticket` (as read): one transaction, one audit
+    entry (`audit_field`, its new value `audit_about` plus the entry and the fields changed), the entry's event and
+    `ticket.updated`. The reply's own status rule applies first (a first reply opens a new ticket), then the fields
+    (an explicit status last). Stale `expected_version` -> VersionConflict (HTTP 412)."""
+    if new.kind not in (EntryKind.PUBLIC_REPLY, EntryKind.INTERNAL_NOTE):
+        raise InvalidRequest("only a public reply or an internal note goes with a change of fields")
+    _check_fields(changes)
+    if int(ticket.version) != expected_version:
+        raise VersionConflict(ticket.ticket_id, expected_version, int(ticket.version))
+    moment = new.at or clock.now()
+    at = clock.iso(moment)
+    change = Change(new.actor, moment)
+    reply = new.kind is EntryKind.PUBLIC_REPLY
+    _change_status(ticket, change, Action.AGENT_REPLY if reply else Action.INTERNAL_NOTE)
+    moves = _apply_fields(ticket, changes, change)
+    entry = _entry(
+        ticket.ticket_id, new.kind, new.actor, at, new.body_text, new.body_html, new.attachments, new.message_id,
+        new.channel.value if new.channel else None, new.author_name, new.extra,
+    )  # fmt: skip
+    if reply and ticket.first_response_at is None:
+        ticket.first_response_at = at
+    ticket.updated_at = at
+    ticket.entry_count = int(ticket.entry_count or 0) + 1
+    changed = _changed(change)
+    audit = AuditEvent(
+        new.actor, audit_field, None, {**audit_about, "entry_id": entry.entry_id, "changes": changed}, moment
+    )
+    event_type, fields = _entry_event(entry, new)
+    outbox = [_event(event_type, ticket, new.actor, at, **fields)]
+    if changed:
+        outbox += _update_events(ticket, new.actor, at, changed)
+    repo.save_ticket(
+        ticket,
+        events=[audit],
+        entries=[entry],
+        tags_added=moves.tags_added,
+        tags_removed=moves.tags_removed,
+        words_added=moves.words_added,
+        words_removed=moves.words_removed,
+        outbox=outbox,
+    )
+    return EntryResult(ticket, entry)
 
 
 def merge(source_ref: str, target_ref: str, actor: Actor, scope: Scope | None = None) -> TicketItem:

@@ -272,7 +272,7 @@ def get_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
 
 @router.patch(
     "/v1/tickets/<ticket>",
-    summary="Change status, priority, assignee, group, tags, type, fields, CCs",
+    summary="Change subject, status, priority, assignee, group, tags, type, fields, CCs",
     tags=["tickets"],
 )
 @requires(AGENT)

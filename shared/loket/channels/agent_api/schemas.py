@@ -97,6 +97,7 @@ class TicketPatch(_Input):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     # None only means "not sent": the document shows no null for these, and a null sent is refused (422)
+    subject: Subject | SkipJsonSchema[None] = None
     status: Status | SkipJsonSchema[None] = None
     priority: Priority | SkipJsonSchema[None] = None
     assignee: Key | None = None
@@ -112,7 +113,7 @@ class TicketPatch(_Input):
 
     _custom = field_validator("custom_fields")(lambda v: v if v is None else _check_custom_fields(v))
 
-    @field_validator("status", "priority", "group", "tags", "cc", mode="before")
+    @field_validator("subject", "status", "priority", "group", "tags", "cc", mode="before")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:

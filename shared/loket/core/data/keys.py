@@ -29,6 +29,10 @@ def tag_pk(tag: str) -> str:
     return f"TAG#{tag}"
 
 
+def word_pk(word: str) -> str:
+    return f"WORD#{word}"
+
+
 def entry_sk(created_at: str, entry_id: str) -> str:
     return f"ENTRY#{created_at}#{entry_id}"
 
@@ -98,3 +102,11 @@ ROUTING_SETTINGS_SK = "SETTINGS"
 
 def rule_sk(rule_id: str) -> str:
     return f"{RULE_PREFIX}{rule_id}"
+
+
+MACROS_PK = "MACROS"
+MACRO_PREFIX = "MACRO#"
+
+
+def macro_sk(macro_id: str) -> str:
+    return f"{MACRO_PREFIX}{macro_id}"

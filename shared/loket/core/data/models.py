@@ -17,6 +17,7 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | unassigned waiting tickets of a group (sparse: only while nobody is assigned and the status is new, open, pending or on hold), priority then age | GSI `UnassignedIndex` | `GSI5PK` `UNASSIGNED#<group>`, `GSI5SK` `<rank>#<created>#<id>` |
 | tickets of a requester, newest first         | GSI `RequesterIndex` | `GSI4PK` `REQ#<email>`, `GSI4SK` `<created>#<id>`   |
 | tickets with a tag, newest first             | table (tag items) | PK `TAG#<tag>`, SK `<created>#<id>` -> BatchGet tickets |
+| tickets with a word in the subject, newest first | table (word items) | PK `WORD#<word>`, SK `<created>#<id>` -> BatchGet tickets; written with the ticket (see `loket.core.domain.words`) |
 | SLA clocks due before a time (sparse)        | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>`, `SLASK` `<due-at>#<id>`; reserved for the SLA feature: nothing writes it yet |
 | events to deliver (outbox, read by the table stream -> pipes -> SQS) | table | PK `TICKET#<id>`, SK `EVENT#<at>#<event-id>`, TTL `expires_at` |
 | rate limits (fixed windows)                  | table            | PK `RATE#<scope>#<key>`, SK `<window start>`, TTL `expires_at` |
@@ -29,6 +30,7 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | whom a ticket counts toward (load marker)    | table (routing)  | PK `TICKET#<id>`, SK `LOAD`                            |
 | routing rule by id; every rule (by `position`) | table (routing) | PK `ROUTING`, SK `RULE#<id>`; Query begins_with `RULE#` |
 | routing settings (first/all, default group)  | table (routing)  | PK `ROUTING`, SK `SETTINGS`                             |
+| macro by id; every macro                     | table (macros)   | PK `MACROS`, SK `MACRO#<id>`; Query begins_with `MACRO#` |
 """
 
 from __future__ import annotations
@@ -253,6 +255,12 @@ class TagItem(_Base):
     ticket_id = UnicodeAttribute(attr_name="ticket_id")
 
 
+class WordItem(_Base):
+    """One word of a ticket's subject (the search index): kept in the transactions that create or rename it."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticket_id")
+
+
 class OutboxItem(_Base):
     """An event written in the same transaction as the change that caused it.
 
@@ -336,4 +344,17 @@ class RoutingSettingsItem(_Base):
     mode = UnicodeAttribute(default="first")
     default_group = UnicodeAttribute()
     updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class MacroItem(_Base):
+    """A saved reply or note with placeholders and field changes (the macros feature)."""
+
+    macro_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    body = UnicodeAttribute()
+    kind = UnicodeAttribute(default="public_reply")
+    actions = JSONAttribute(default=dict)
+    updated_at = UnicodeAttribute(default="")
+    updated_by = UnicodeAttribute(default="")
     version = VersionAttribute()

@@ -26,12 +26,14 @@ from loket.core.data.models import (
     OutboxItem,
     TagItem,
     TicketItem,
+    WordItem,
     _Base,
     transaction_connection,
 )
 from loket.core.domain.errors import InvalidRequest, TicketNotFound, VersionConflict
 from loket.core.domain.scope import Scope
 from loket.core.domain.ticket import AuditEvent, Priority, Status, format_number, parse_number
+from loket.core.domain.words import words
 
 _STATUS_ORDER = [s.value for s in Status]
 # the statuses in which a ticket nobody is assigned waits in its group's unassigned queue (UnassignedIndex)
@@ -124,6 +126,16 @@ def tag_item(tag: str, ticket: TicketItem) -> TagItem:
         keys.tag_pk(tag),
         keys.age_sk(ticket.created_at, ticket.ticket_id),
         item_type="tag",
+        ticket_id=ticket.ticket_id,
+    )
+
+
+def word_item(word: str, ticket: TicketItem) -> WordItem:
+    """The search-index item of one word of a ticket's subject (`loket.core.domain.words`)."""
+    return WordItem(
+        keys.word_pk(word),
+        keys.age_sk(ticket.created_at, ticket.ticket_id),
+        item_type="word",
         ticket_id=ticket.ticket_id,
     )
 
@@ -485,6 +497,7 @@ def create_ticket(
             *[lookup_item(pk, ticket.ticket_id, ticket.created_at) for pk in unique],
             *entries,
             *[tag_item(tag, ticket) for tag in ticket.tags],
+            *[word_item(word, ticket) for word in words(ticket.subject)],
             *audit_items(ticket.ticket_id, events, ticket.created_at),
             *(fixed if fixed is not None else outbox(ticket)),  # type: ignore[operator]
         ]
@@ -535,10 +548,13 @@ def save_ticket(
     items: Iterable[_Base] = (),
     condition: Condition | None = None,
     updates: Iterable[Update] = (),
+    words_added: Iterable[str] = (),
+    words_removed: Iterable[str] = (),
 ) -> None:
     """Save a changed ticket (conditioned on its version) with its audit events and new entries.
 
-    `also` saves more tickets in the same transaction (a merge changes two), `items` any other
+    Tags and subject words added or removed move their index items in the same transaction (the caller says which:
+    it knows the old values). `also` saves more tickets in the same transaction (a merge changes two), `items` any other
     items (audit items of those tickets). Raises VersionConflict when any of them was changed
     since it was read, and DuplicateLookup when a Message-ID is already recorded.
     `condition` is one more condition on the ticket (besides its version); `updates` are updates of other items
@@ -547,11 +563,13 @@ def save_ticket(
     at = ticket.updated_at
     tickets = [ticket, *also]
     tags_removed = list(tags_removed)
+    words_removed = list(words_removed)
     lookups = [keys.message_id_pk(m) for m in message_ids]
     puts: list[_Base] = [
         *audit_items(ticket.ticket_id, events, at),
         *entries,
         *[tag_item(tag, ticket) for tag in tags_added],
+        *[word_item(word, ticket) for word in words_added],
         *outbox,
         *items,
     ]
@@ -567,16 +585,19 @@ def save_ticket(
                 tx.save(item)
             for tag in tags_removed:
                 tx.delete(tag_item(tag, ticket))
+            for word in words_removed:
+                tx.delete(word_item(word, ticket))
             for update in updates:
                 tx.update(update.item, actions=list(update.actions), condition=update.condition)
     except TransactWriteError as exc:
         all_reasons = _reasons(exc)
         # pynamodb sends deletes first, then puts, then updates
-        first_update = len(tags_removed) + len(tickets) + len(lookups) + len(puts)
+        deletes = len(tags_removed) + len(words_removed)
+        first_update = deletes + len(tickets) + len(lookups) + len(puts)
         for update, reason in zip(updates, all_reasons[first_update:], strict=False):
             if reason == "ConditionalCheckFailed":
                 raise WriteConflict(str(update.item.pk), str(update.item.sk)) from exc
-        reasons = all_reasons[len(tags_removed) :]  # pynamodb sends deletes first, then puts
+        reasons = all_reasons[deletes:]
         for pk, reason in zip(lookups, reasons[len(tickets) :], strict=False):
             if reason == "ConditionalCheckFailed":
                 raise DuplicateLookup(pk, find_lookup(pk)) from exc
