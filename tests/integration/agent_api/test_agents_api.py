@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from loket.core import directory
 from loket.core.domain.directory import Agent, Availability, Group
-from tests.integration.agent_api.conftest import ADMIN, AGENT, Api
+from tests.integration.agent_api.conftest import ADMIN, AGENT, Api, DynamoCalls
+
+
+@pytest.fixture
+def api(dynamo_calls: DynamoCalls, lambda_context: Any) -> Api:
+    """GET /v1/agents on a directory that holds only what each test puts there (the suite's `api` puts the
+    sample events' agent into groups first)."""
+    return Api(lambda_context)
 
 
 @pytest.fixture
