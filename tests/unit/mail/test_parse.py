@@ -180,3 +180,16 @@ def test_parse_gb2312_label_on_gbk_text_decodes_leniently() -> None:
     raw = f"From: a@example.org\r\nSubject: =?GB2312?B?{encoded}?=\r\n\r\nx\r\n".encode()
 
     assert parse_message(raw).subject == "內應力產生"
+
+
+def test_a_message_id_with_an_8bit_byte_is_text_dynamodb_can_store() -> None:
+    """Found by the hostile-mail property: a raw byte in a Message-ID reached the lookup key as a lone surrogate and
+    the ticket's transaction failed on it."""
+    raw = b"From: a@example.com\r\nMessage-ID: <x\x80y@example.com>\r\nIn-Reply-To: <r\xffe@example.com>\r\n\r\nhi\r\n"
+
+    mail = parse_message(raw)
+
+    assert mail.message_id is not None and mail.in_reply_to
+    for value in (mail.message_id, *mail.in_reply_to):
+        value.encode("utf-8")  # no lone surrogate left
+    assert mail.message_id.startswith("x") and mail.message_id.endswith("y@example.com")

@@ -255,7 +255,8 @@ def _message_ids(values: list[str]) -> list[str]:
         found = _MSGID.findall(value)
         if not found:
             found = [v for v in value.split() if "@" in v and len(v) <= 900]
-        ids.extend(i.strip().strip("<>") for i in found)
+        # a raw 8-bit byte arrives as a lone surrogate, which no store can encode: read it as text
+        ids.extend(clean_text(i.strip().strip("<>")) for i in found)
     return [i for i in ids if i]
 
 
