@@ -48,7 +48,7 @@ def test_web_form_ticket_is_acknowledged_through_the_bus(local_stack: LocalStack
         )
     )
 
-    assert seen["rules"] == ["NotifierRule"]
+    assert sorted(seen["rules"]) == ["NotifierRule", "RouterRule"]
     assert seen["event"]["source"] == "loket.tickets"
     assert seen["event"]["detail"]["channel"] == "web" and seen["event"]["detail"]["actor"]["id"] == email
     assert f"[LKT-{number}]" in mail["subject"]

@@ -6,6 +6,8 @@ a name (a slug tickets and rules refer to), an address on the support domain and
 
 Reads are GetItems and Queries on one small partition (`loket.core.data.directory`). Changes validate first and
 raise `Unprocessable` with every problem, `StaleVersion` on a stale If-Match, `NotFound` for an unknown object.
+A new agent, or a change of an agent's availability, capacity or groups, writes an `agent.changed` event
+(`loket.core.events`) in the same transaction: the router drains waiting tickets when an agent can take more.
 
 References: what points at a group or an agent (tickets, routing rules, agents' memberships) registers itself with
 `register_references(kind, find, move)`. Removing a group or agent asks every registered `find` first: anything
@@ -19,7 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from loket.core import events
 from loket.core.data import directory as repo
+from loket.core.data.models import OutboxItem
+from loket.core.data.tickets import outbox_item
+from loket.core.domain.clock import iso, now
 from loket.core.domain.directory import (
     Agent,
     Availability,
@@ -36,7 +42,7 @@ from loket.core.domain.errors import (
     StillReferenced,
     Unprocessable,
 )
-from loket.core.domain.ticket import Actor
+from loket.core.domain.ticket import SYSTEM, Actor
 
 __all__ = [
     "agent",
@@ -101,19 +107,47 @@ def check_agent(new: Agent) -> None:
         raise Unprocessable("; ".join(problems))
 
 
-def save_agent(new: Agent, expected: int | None = None) -> Agent:
-    """Create an agent (expected None) or replace the version `expected` of one. Every group it names must exist."""
+def save_agent(new: Agent, expected: int | None = None, actor: Actor = SYSTEM) -> Agent:
+    """Create an agent (expected None) or replace the version `expected` of one. Every group it names must exist.
+    A new agent, or a change of availability, capacity or groups, writes `agent.changed` in the same transaction."""
     check_agent(new)
-    return repo.save_agent(new, expected)
+    current = repo.get_agent(new.agent_id) if expected is not None else None
+    return repo.save_agent(new, expected, _changed(current, new, actor))
 
 
-def change_availability(agent_id: str, availability: Availability, expected: int | None = None) -> Agent:
+def change_availability(
+    agent_id: str, availability: Availability, expected: int | None = None, actor: Actor = SYSTEM
+) -> Agent:
     """Set an agent's availability (their own toggle, or a lead's); `expected` None takes the current version."""
     current = repo.get_agent(agent_id)
     if current is None:
         raise NotFound("agent", agent_id)
     version = current.version if expected is None else expected
-    return repo.save_agent(replace(current, availability=availability), version)
+    new = replace(current, availability=availability)
+    return repo.save_agent(new, version, _changed(current, new, actor))
+
+
+def _changed(old: Agent | None, new: Agent, actor: Actor) -> OutboxItem | None:
+    """The outbox item of `agent.changed` when routing cares (a new agent; availability, capacity or groups)."""
+    if old is not None and (old.availability, old.capacity, set(old.groups)) == (
+        new.availability,
+        new.capacity,
+        set(new.groups),
+    ):
+        return None
+    event = events.build(
+        events.EventType.AGENT_CHANGED,
+        actor=actor,
+        at=iso(now()),
+        agent_id=new.agent_id,
+        old_availability=old.availability.value if old else None,
+        availability=new.availability.value,
+        old_capacity=old.capacity if old else None,
+        capacity=new.capacity,
+        old_groups=sorted(old.groups) if old else None,
+        groups=sorted(set(new.groups)),
+    )
+    return outbox_item(event)
 
 
 def save_group(new: Group, expected: int | None = None) -> Group:
@@ -200,11 +234,11 @@ def _members(group_name: str) -> list[str]:
     return [f"agent {a.email}" for a in agents() if group_name in a.groups]
 
 
-def _move_members(group_name: str, to: str, _actor: Actor) -> None:
+def _move_members(group_name: str, to: str, actor: Actor) -> None:
     for member in repo.list_agents():
         if group_name in member.groups:
-            moved = tuple(dict.fromkeys(to if g == group_name else g for g in member.groups))
-            repo.save_agent(replace(member, groups=moved), member.version)
+            moved = replace(member, groups=tuple(dict.fromkeys(to if g == group_name else g for g in member.groups)))
+            repo.save_agent(moved, member.version, _changed(member, moved, actor))
 
 
 register_references("group", _members, _move_members, label="directory.members")

@@ -1,4 +1,5 @@
-"""The event contract: every ticket change is one typed event, built here and nowhere else.
+"""The event contract: every ticket change (and every change of an agent's availability, capacity or groups) is
+one typed event, built here and nowhere else.
 
 A use case builds its events with `build(...)` and hands the outbox items to the repository, which writes
 them in the same DynamoDB transaction as the change (`type` = `event`, `event_type` = the type, `payload` =
@@ -6,9 +7,11 @@ the event below as JSON). The table stream carries each INSERT through the Event
 `loket-<Stage>-tickets` bus: `source` is `loket.tickets`, `detail-type` the event type, and `detail` the event
 itself (the Pipe's InputTemplate is the item's `payload`). Consumers subscribe with a rule per consumer.
 
-Every event has `schema_version`, `event_id` (stable: consumers de-duplicate on it), `type`, `ticket_id`,
-`ticket_number`, `actor` (kind, id, email), `ticket_version` (the ticket's version after the change) and `at`
-(ISO 8601, UTC). The fields of each type are its model below. A change that breaks a consumer (a field
+Every event has `schema_version`, `event_id` (stable: consumers de-duplicate on it), `type`, `actor` (kind, id,
+email) and `at` (ISO 8601, UTC). Ticket events (every type but `agent.changed`) also have `ticket_id`,
+`ticket_number` and `ticket_version` (the ticket's version after the change). `agent.changed` is about an agent of
+the directory (`agent_id`, availability, capacity and groups before and after). The fields of each type are its
+model below. A change that breaks a consumer (a field
 removed, renamed or retyped) is a new `schema_version` of that type; adding an optional field is not.
 """
 
@@ -31,6 +34,7 @@ class EventType(StrEnum):
     TICKET_MERGED = "ticket.merged"
     MESSAGE_ADDED = "message.added"
     NOTE_ADDED = "note.added"
+    AGENT_CHANGED = "agent.changed"
 
 
 class EventActor(BaseModel):
@@ -42,18 +46,25 @@ class EventActor(BaseModel):
 
 
 class _Event(BaseModel):
+    """What every event has."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     schema_version: Literal[1] = 1
     event_id: str = Field(min_length=1, max_length=128)
-    ticket_id: str = Field(min_length=1, max_length=64)
-    ticket_number: int = Field(ge=1)
     actor: EventActor
-    ticket_version: int = Field(ge=1)
     at: str = Field(min_length=20, max_length=40)
 
 
-class TicketCreated(_Event):
+class _TicketEvent(_Event):
+    """What every event about a ticket has besides."""
+
+    ticket_id: str = Field(min_length=1, max_length=64)
+    ticket_number: int = Field(ge=1)
+    ticket_version: int = Field(ge=1)
+
+
+class TicketCreated(_TicketEvent):
     type: Literal[EventType.TICKET_CREATED] = EventType.TICKET_CREATED
     channel: str = Field(min_length=1, max_length=32)
     automatic: bool  # sent by a machine (auto-reply, bounce): nothing answers it
@@ -69,22 +80,22 @@ class FieldChange(BaseModel):
     new: Any = None
 
 
-class TicketUpdated(_Event):
+class TicketUpdated(_TicketEvent):
     type: Literal[EventType.TICKET_UPDATED] = EventType.TICKET_UPDATED
     changes: dict[str, FieldChange] = Field(min_length=1)  # field -> its old and new value
 
 
-class TicketAssigned(_Event):
+class TicketAssigned(_TicketEvent):
     type: Literal[EventType.TICKET_ASSIGNED] = EventType.TICKET_ASSIGNED
     old_assignee: str | None = None
     assignee: str | None  # None: unassigned
 
 
-class TicketReleased(_Event):
+class TicketReleased(_TicketEvent):
     type: Literal[EventType.TICKET_RELEASED] = EventType.TICKET_RELEASED
 
 
-class TicketMerged(_Event):
+class TicketMerged(_TicketEvent):
     """On the merged (source) ticket, which is now closed and points at `into_ticket_id`."""
 
     type: Literal[EventType.TICKET_MERGED] = EventType.TICKET_MERGED
@@ -92,7 +103,7 @@ class TicketMerged(_Event):
     into_ticket_number: int = Field(ge=1)
 
 
-class MessageAdded(_Event):
+class MessageAdded(_TicketEvent):
     """A message the customer sees: theirs (`customer_message`) or an agent's public reply (`public_reply`)."""
 
     type: Literal[EventType.MESSAGE_ADDED] = EventType.MESSAGE_ADDED
@@ -101,7 +112,7 @@ class MessageAdded(_Event):
     automatic: bool = False
 
 
-class NoteAdded(_Event):
+class NoteAdded(_TicketEvent):
     """An entry customers never see: an agent's internal note or a system note."""
 
     type: Literal[EventType.NOTE_ADDED] = EventType.NOTE_ADDED
@@ -109,8 +120,38 @@ class NoteAdded(_Event):
     kind: Literal["internal_note", "system"]
 
 
+Availability = Literal["available", "away", "offline"]  # loket.core.domain.directory.Availability
+
+
+class AgentChanged(_Event):
+    """An agent was created or changed availability, capacity or groups (`old_*` None: the agent is new).
+
+    Written in the same transaction as the agent's item (`loket.core.directory`); the router drains the agent's
+    groups' waiting tickets when the agent can take more work."""
+
+    type: Literal[EventType.AGENT_CHANGED] = EventType.AGENT_CHANGED
+    agent_id: str = Field(min_length=1, max_length=128)
+    old_availability: Availability | None = None
+    availability: Availability
+    old_capacity: int | None = Field(default=None, ge=0)
+    capacity: int = Field(ge=0)
+    old_groups: list[str] | None = None
+    groups: list[str]
+
+
 TicketEvent = Annotated[
     TicketCreated | TicketUpdated | TicketAssigned | TicketReleased | TicketMerged | MessageAdded | NoteAdded,
+    Field(discriminator="type"),
+]
+AnyEvent = Annotated[
+    TicketCreated
+    | TicketUpdated
+    | TicketAssigned
+    | TicketReleased
+    | TicketMerged
+    | MessageAdded
+    | NoteAdded
+    | AgentChanged,
     Field(discriminator="type"),
 ]
 MODELS: dict[EventType, type[_Event]] = {
@@ -121,8 +162,10 @@ MODELS: dict[EventType, type[_Event]] = {
     EventType.TICKET_MERGED: TicketMerged,
     EventType.MESSAGE_ADDED: MessageAdded,
     EventType.NOTE_ADDED: NoteAdded,
+    EventType.AGENT_CHANGED: AgentChanged,
 }
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(TicketEvent)
+TICKET_EVENTS = frozenset(t for t, model in MODELS.items() if issubclass(model, _TicketEvent))
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyEvent)
 
 
 def parse(data: Any) -> Any:
@@ -132,23 +175,12 @@ def parse(data: Any) -> Any:
     return _ADAPTER.validate_python(data)
 
 
-def build(
-    event_type: EventType,
-    *,
-    ticket_id: str,
-    ticket_number: int,
-    ticket_version: int,
-    actor: Any,
-    at: str,
-    **fields: Any,
-) -> Any:
-    """The one place an event is made: a fresh id, the common fields, and the type's own `fields`, validated."""
+def build(event_type: EventType, *, actor: Any, at: str, **fields: Any) -> Any:
+    """The one place an event is made: a fresh id, the common fields, and the type's own `fields` (for a ticket
+    event `ticket_id`, `ticket_number` and `ticket_version` among them), validated."""
     kind: Any = actor.kind if actor.kind in ("agent", "customer", "system") else "system"
     return MODELS[event_type](
         event_id=uuid.uuid4().hex,
-        ticket_id=ticket_id,
-        ticket_number=ticket_number,
-        ticket_version=ticket_version,
         actor=EventActor(kind=kind, id=actor.id, email=actor.email or None),
         at=at,
         **fields,

@@ -476,6 +476,41 @@ def record_routing(
     return ticket, changed
 
 
+ROUTER = Actor(kind="system", id="router")  # who assigns from a group's queue
+
+
+def assign_waiting(
+    ticket: TicketItem, agent_id: str, routing: dict[str, Any], updates: Sequence[repo.Update] = ()
+) -> TicketItem:
+    """Assign a ticket waiting in its group (unassigned) to the agent routing picked, as read: the save is
+    conditioned on the ticket's version, on it being unassigned and on its group. The audit trail says why (field
+    `routing`, new = `routing`, e.g. mode, group, agent), and `updates` (the router's load counter and cursor) move
+    in the same transaction. Raises VersionConflict when the ticket changed since it was read, WriteConflict when
+    an update's condition failed: the caller reads again."""
+    if ticket.assignee:
+        raise InvalidTransition(ticket.status, "assign", f"the ticket is assigned to {ticket.assignee} already")
+    group = ticket.group
+    moment = clock.now()
+    change = Change(ROUTER, moment)
+    change.events.append(AuditEvent(ROUTER, "routing", None, routing, moment))
+    _change_status(ticket, change, Action.ASSIGN)  # a new ticket opens
+    _set(ticket, change, "assignee", agent_id)
+    ticket.updated_at = at = clock.iso(moment)
+    changed = {e.field: {"old": e.old, "new": e.new} for e in change.events if e.field != "routing"}
+    outbox = [
+        _event(EventType.TICKET_UPDATED, ticket, ROUTER, at, changes=changed),
+        _event(EventType.TICKET_ASSIGNED, ticket, ROUTER, at, old_assignee=None, assignee=agent_id),
+    ]
+    repo.save_ticket(
+        ticket,
+        events=change.events,
+        outbox=outbox,
+        condition=TicketItem.assignee.does_not_exist() & (TicketItem.group == group),
+        updates=updates,
+    )
+    return ticket
+
+
 def merge(source_ref: str, target_ref: str, actor: Actor, scope: Scope | None = None) -> TicketItem:
     """Merge `source` into `target`: the source closes, pointing at the target; both say so. A target outside
     `scope` is refused like one that does not exist."""

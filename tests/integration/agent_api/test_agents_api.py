@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from loket.core import directory
 from loket.core.domain.directory import Agent, Availability, Group
-from tests.integration.agent_api.conftest import ADMIN, AGENT, Api
+from tests.integration.agent_api.conftest import ADMIN, AGENT, Api, DynamoCalls
+
+
+@pytest.fixture
+def api(dynamo_calls: DynamoCalls, lambda_context: Any) -> Api:
+    """The agent API with an empty directory: these tests fill it."""
+    return Api(lambda_context)
 
 
 @pytest.fixture

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from loket.core import events
+import pytest
+
+from loket.core import directory, events
 from loket.core import tickets as svc
 from loket.core.data import keys
 from loket.core.data import tickets as repo
 from loket.core.data.models import OutboxItem
+from loket.core.domain.directory import Agent, Availability, Group
+from loket.core.domain.errors import StaleVersion
 from loket.core.domain.ticket import Actor, Channel, EntryKind
 from loket.core.events import EventType
 
@@ -56,7 +60,7 @@ def test_every_change_writes_one_typed_event_that_validates(aws: None) -> None:
         EventType.TICKET_UPDATED, EventType.TICKET_ASSIGNED,
     ]  # fmt: skip
     assert [e.type for e in merged] == [EventType.TICKET_CREATED, EventType.TICKET_RELEASED, EventType.TICKET_MERGED]
-    assert {e.type for e in [*written, *merged]} == set(EventType)
+    assert {e.type for e in [*written, *merged]} == events.TICKET_EVENTS  # agent.changed: below
     created, reply, message, note, updated, assigned = written
     assert created.actor.id == CUSTOMER.id and created.channel == "web" and created.ticket_number == ticket.number
     assert (reply.kind, reply.actor.kind, message.kind, note.kind) == (
@@ -83,3 +87,41 @@ def test_a_customer_message_on_a_closed_ticket_writes_the_follow_up_s_creation(a
 
     [created] = _outbox(result.ticket.ticket_id)
     assert created.type == EventType.TICKET_CREATED and created.follow_up_of == ticket.ticket_id
+
+
+def _directory_events() -> list[Any]:
+    items = OutboxItem.query(keys.DIRECTORY_PK, OutboxItem.sk.startswith("EVENT#"), consistent_read=True)
+    return [events.parse(item.payload) for item in items if item.item_type == "event"]
+
+
+def test_directory_changes_that_routing_cares_about_write_agent_changed_in_their_transaction(aws: None) -> None:
+    directory.save_group(Group("billing"))
+    directory.save_group(Group("technical"))
+    sari = directory.save_agent(Agent("agent-sari", "sari@loket.example", groups=("billing",), capacity=5), actor=ADMIN)
+    directory.change_availability("agent-sari", Availability.AVAILABLE, actor=AGENT)
+    current = directory.agent("agent-sari")
+    assert current is not None
+    directory.save_agent(Agent("agent-sari", "sari@loket.example", name="Sari", groups=("billing",),
+                               availability=Availability.AVAILABLE, capacity=5), current.version)  # fmt: skip
+    renamed = directory.agent("agent-sari")
+    assert renamed is not None and renamed.name == "Sari"  # a name alone: no event
+    more = Agent("agent-sari", "sari@loket.example", groups=("billing", "technical"),
+                 availability=Availability.AVAILABLE, capacity=8)  # fmt: skip
+    directory.save_agent(more, renamed.version)
+    with pytest.raises(StaleVersion):
+        directory.save_agent(more, renamed.version)  # the version moved on: neither the agent nor an event
+
+    created, available, grown = _directory_events()
+
+    assert sari.version == 1
+    assert (created.agent_id, created.old_availability, created.availability, created.actor.id) == (
+        "agent-sari", None, "offline", ADMIN.id,
+    )  # fmt: skip
+    assert (created.old_capacity, created.capacity, created.old_groups, created.groups) == (None, 5, None, ["billing"])
+    assert (available.old_availability, available.availability, available.actor.id) == (
+        "offline",
+        "available",
+        AGENT.id,
+    )
+    assert (grown.old_capacity, grown.capacity) == (5, 8)
+    assert (grown.old_groups, grown.groups) == (["billing"], ["billing", "technical"])

@@ -18,11 +18,15 @@ def test_the_dev_users_are_directory_agents_of_the_groups_the_local_items_name(a
     serialize = TypeSerializer().serialize
     for item in LocalTemplate().local_table_items()["TicketsTable"]:
         boto3.client("dynamodb").put_item(TableName=TABLE_NAME, Item={k: serialize(v) for k, v in item.items()})
-    assert {g.name for g in directory.groups()} == {"support", "billing", "it"}
+    assert {g.name for g in directory.groups()} == {"support", "billing", "technical"}
     for user in DEV_USERS:
         agent = directory.agent(user.sub)
         assert agent is not None, user.key
-        assert (agent.email, agent.role, set(agent.groups)) == (user.email, user.key, {"support", "billing", "it"})
+        assert (agent.email, agent.role, set(agent.groups)) == (
+            user.email,
+            user.key,
+            {"support", "billing", "technical"},
+        )
     dev = directory.agent(DEV_USERS[0].sub)
     assert dev is not None
     saved = directory.save_agent(replace(dev, groups=("billing",)), dev.version)

@@ -131,7 +131,7 @@ def event_of(body: str) -> Mailed | NoMail:
             )  # fmt: skip
         event = events.parse(detail)
         reason = skip_reason(event)
-        return NoMail(event.ticket_id, reason) if reason else event
+        return NoMail(getattr(event, "ticket_id", ""), reason) if reason else event  # agent events name no ticket
     return _from_stream_record(message)
 
 

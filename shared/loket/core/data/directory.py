@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from loket.core.data import keys
-from loket.core.data.models import AgentItem, GroupItem, _Base
+from loket.core.data.models import AgentItem, GroupItem, OutboxItem, _Base, transaction_connection
 from loket.core.domain.clock import iso, now
 from loket.core.domain.directory import Agent, AssignmentMode, Availability, Directory, Group
 from loket.core.domain.errors import AlreadyExists, NotFound, StaleVersion
@@ -108,8 +109,16 @@ def snapshot() -> Directory:
 # --- writes -----------------------------------------------------------------------------------------
 
 
-def _save(item: M, kind: str, ref: str, expected: int | None, current: Callable[[], M | None]) -> M:
-    """Create (expected None: fails if it exists) or replace the version `expected` (fails if it moved on)."""
+def _save(
+    item: M,
+    kind: str,
+    ref: str,
+    expected: int | None,
+    current: Callable[[], M | None],
+    outbox: OutboxItem | None = None,
+) -> M:
+    """Create (expected None: fails if it exists) or replace the version `expected` (fails if it moved on);
+    with `outbox`, the event is written in the same transaction."""
     existing = current()
     if expected is None and existing is not None:
         raise AlreadyExists(f"{kind} {ref} already exists; change it with its version in If-Match")
@@ -121,9 +130,18 @@ def _save(item: M, kind: str, ref: str, expected: int | None, current: Callable[
         item.version = existing.version  # type: ignore[attr-defined]
     item.updated_at = iso(now())  # type: ignore[attr-defined]
     try:
-        item.save()
+        if outbox is None:
+            item.save()
+        else:
+            with TransactWrite(connection=transaction_connection()) as tx:
+                tx.save(item)  # conditioned on its version (or on being new) like save()
+                tx.save(outbox)
     except PutError as exc:
         if _conditional_failed(exc):
+            raise StaleVersion(kind, ref, expected) from exc
+        raise
+    except TransactWriteError as exc:
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
             raise StaleVersion(kind, ref, expected) from exc
         raise
     return item
@@ -149,8 +167,10 @@ def _current_group(name: str) -> Callable[[], GroupItem | None]:
     return read
 
 
-def save_agent(agent: Agent, expected: int | None) -> Agent:
-    return _agent(_save(_agent_item(agent), "agent", agent.agent_id, expected, _current_agent(agent.agent_id)))
+def save_agent(agent: Agent, expected: int | None, outbox: OutboxItem | None = None) -> Agent:
+    """Save an agent; `outbox` (its `agent.changed` event) goes in the same transaction."""
+    item = _save(_agent_item(agent), "agent", agent.agent_id, expected, _current_agent(agent.agent_id), outbox)
+    return _agent(item)
 
 
 def save_group(group: Group, expected: int | None) -> Group:

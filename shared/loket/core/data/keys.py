@@ -78,6 +78,19 @@ def group_sk(name: str) -> str:
     return f"{GROUP_PREFIX}{name}"
 
 
+# routing (assignment): one load counter per agent, one rotation cursor per group, one load marker per ticket
+LOAD_SK = "LOAD"
+CURSOR_SK = "CURSOR"
+
+
+def agent_load_pk(agent_id: str) -> str:
+    return f"LOAD#{agent_id}"
+
+
+def routing_cursor_pk(group: str) -> str:
+    return f"ROUTING#{group}"
+
+
 ROUTING_PK = "ROUTING"
 RULE_PREFIX = "RULE#"
 ROUTING_SETTINGS_SK = "SETTINGS"

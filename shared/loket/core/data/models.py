@@ -23,6 +23,10 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | ticket numbers                               | table (counter)  | PK `COUNTER#ticket-number`, SK `COUNTER`, gapless (see repository) |
 | agent by id (token subject); every agent     | table (directory) | PK `DIRECTORY`, SK `AGENT#<id>`; Query begins_with `AGENT#` |
 | group by name; every group                   | table (directory) | PK `DIRECTORY`, SK `GROUP#<name>`; Query begins_with `GROUP#` |
+| directory events to deliver (`agent.changed`) | table (outbox)  | PK `DIRECTORY`, SK `EVENT#<at>#<event-id>`, TTL `expires_at` |
+| an agent's load (tickets new/open on them)   | table (routing)  | PK `LOAD#<agent id>`, SK `LOAD`; BatchGet for a group's members |
+| a group's rotation cursor                    | table (routing)  | PK `ROUTING#<group>`, SK `CURSOR`                      |
+| whom a ticket counts toward (load marker)    | table (routing)  | PK `TICKET#<id>`, SK `LOAD`                            |
 | routing rule by id; every rule (by `position`) | table (routing) | PK `ROUTING`, SK `RULE#<id>`; Query begins_with `RULE#` |
 | routing settings (first/all, default group)  | table (routing)  | PK `ROUTING`, SK `SETTINGS`                             |
 """
@@ -256,7 +260,7 @@ class OutboxItem(_Base):
     such as routing and mail happens at least once and only for changes that were committed.
     """
 
-    ticket_id = UnicodeAttribute(attr_name="ticket_id")
+    ticket_id = UnicodeAttribute(attr_name="ticket_id", null=True)  # None for an event about no ticket (agents)
     event_id = UnicodeAttribute()
     event_type = UnicodeAttribute()
     payload = JSONAttribute(default=dict)
@@ -287,6 +291,33 @@ class GroupItem(_Base):
     description = UnicodeAttribute(default="")
     updated_at = UnicodeAttribute(default="")
     version = VersionAttribute()
+
+
+class AgentLoadItem(_Base):
+    """How many tickets wait on an agent (status new or open, assigned to them): the routing's load counter.
+
+    It moves only in a transaction with a ticket's load marker (`TicketLoadItem`), so it always equals the number
+    of markers pointing at the agent."""
+
+    agent_id = UnicodeAttribute()
+    open = NumberAttribute(default=0)
+
+
+class RoutingCursorItem(_Base):
+    """A group's rotation: the agent assigned last and how many assignments the router made in the group."""
+
+    group = UnicodeAttribute(attr_name="group_name")
+    last_agent = UnicodeAttribute(null=True)
+    seq = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(default="")
+
+
+class TicketLoadItem(_Base):
+    """Whom a ticket counts toward in the load counters (None: nobody) as of the ticket's version `ticket_version`."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticket_id")
+    agent = UnicodeAttribute(null=True)
+    ticket_version = NumberAttribute(default=0)
 
 
 class RuleItem(_Base):

@@ -14,6 +14,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action as UpdateAction
 from pynamodb.transactions import TransactWrite
 
 from loket.core.data import keys
@@ -37,6 +38,23 @@ _STATUS_ORDER = [s.value for s in Status]
 WAITING = frozenset({Status.NEW.value, Status.OPEN.value, Status.PENDING.value, Status.ON_HOLD.value})
 _MAX_CREATE_ATTEMPTS = 12
 _BASE_BACKOFF_S, _MAX_BACKOFF_S = 0.01, 0.25
+
+
+class WriteConflict(Exception):
+    """A condition on one of the extra `Update`s of a change failed: the item moved on since it was read."""
+
+    def __init__(self, pk: str, sk: str) -> None:
+        super().__init__(f"{pk} {sk} changed since it was read")
+        self.pk, self.sk = pk, sk
+
+
+@dataclass(frozen=True)
+class Update:
+    """One more item a ticket change updates in its transaction, under a condition (a counter, a cursor)."""
+
+    item: _Base
+    actions: tuple[UpdateAction, ...]
+    condition: Condition | None = None
 
 
 class DuplicateLookup(Exception):
@@ -85,12 +103,14 @@ OUTBOX_TTL_SECONDS = 7 * 24 * 3600
 
 def outbox_item(event: Any) -> OutboxItem:
     """The outbox item of a typed event (`loket.core.events`), for the stream to deliver: `payload` is the whole
-    event as JSON (the Pipe makes it the bus event's `detail`); `event_id` is stable so consumers de-duplicate."""
+    event as JSON (the Pipe makes it the bus event's `detail`); `event_id` is stable so consumers de-duplicate.
+    A ticket's events are kept in the ticket's partition, the others (`agent.changed`) in the directory's."""
+    ticket_id = getattr(event, "ticket_id", None)
     return OutboxItem(
-        keys.ticket_pk(event.ticket_id),
+        keys.ticket_pk(ticket_id) if ticket_id else keys.DIRECTORY_PK,
         f"EVENT#{event.at}#{event.event_id}",
         item_type="event",
-        ticket_id=event.ticket_id,
+        ticket_id=ticket_id,
         event_id=event.event_id,
         event_type=str(event.type),
         payload=event.model_dump(mode="json"),
@@ -513,36 +533,50 @@ def save_ticket(
     also: Iterable[TicketItem] = (),
     outbox: Iterable[OutboxItem] = (),
     items: Iterable[_Base] = (),
+    condition: Condition | None = None,
+    updates: Iterable[Update] = (),
 ) -> None:
     """Save a changed ticket (conditioned on its version) with its audit events and new entries.
 
     `also` saves more tickets in the same transaction (a merge changes two), `items` any other
     items (audit items of those tickets). Raises VersionConflict when any of them was changed
     since it was read, and DuplicateLookup when a Message-ID is already recorded.
+    `condition` is one more condition on the ticket (besides its version); `updates` are updates of other items
+    in the same transaction, each under its condition (WriteConflict names the first that failed).
     """
     at = ticket.updated_at
     tickets = [ticket, *also]
     tags_removed = list(tags_removed)
     lookups = [keys.message_id_pk(m) for m in message_ids]
+    puts: list[_Base] = [
+        *audit_items(ticket.ticket_id, events, at),
+        *entries,
+        *[tag_item(tag, ticket) for tag in tags_added],
+        *outbox,
+        *items,
+    ]
+    updates = list(updates)
     try:
         with TransactWrite(connection=_connection()) as tx:
             for t in tickets:
                 index_ticket(t)
-                tx.save(t)
+                tx.save(t, condition=condition if t is ticket else None)
             for pk in lookups:  # unique: the same mail recorded twice, even at the same moment, fails here
                 tx.save(lookup_item(pk, ticket.ticket_id, at), condition=LookupItem.pk.does_not_exist())
-            for item in audit_items(ticket.ticket_id, events, at):
+            for item in puts:
                 tx.save(item)
-            for entry in entries:
-                tx.save(entry)
-            for tag in tags_added:
-                tx.save(tag_item(tag, ticket))
             for tag in tags_removed:
                 tx.delete(tag_item(tag, ticket))
-            for extra in [*outbox, *items]:
-                tx.save(extra)
+            for update in updates:
+                tx.update(update.item, actions=list(update.actions), condition=update.condition)
     except TransactWriteError as exc:
-        reasons = _reasons(exc)[len(tags_removed) :]  # pynamodb sends deletes first, then puts
+        all_reasons = _reasons(exc)
+        # pynamodb sends deletes first, then puts, then updates
+        first_update = len(tags_removed) + len(tickets) + len(lookups) + len(puts)
+        for update, reason in zip(updates, all_reasons[first_update:], strict=False):
+            if reason == "ConditionalCheckFailed":
+                raise WriteConflict(str(update.item.pk), str(update.item.sk)) from exc
+        reasons = all_reasons[len(tags_removed) :]  # pynamodb sends deletes first, then puts
         for pk, reason in zip(lookups, reasons[len(tickets) :], strict=False):
             if reason == "ConditionalCheckFailed":
                 raise DuplicateLookup(pk, find_lookup(pk)) from exc
