@@ -114,8 +114,8 @@ def test_routing_settings_with_if_match(api: Api) -> None:
     assert (start.status, start.body, start.headers["etag"]) == (
         200, {"mode": "first", "default_group": "support", "version": 0}, '"0"',
     )  # fmt: skip
-    unknown = api("put_routing", body={"mode": "all", "default_group": "support"}, headers={"if-match": '"0"'})
-    assert unknown.status == 422 and "no group 'support'" in unknown.body["error"]["message"]
+    unknown = api("put_routing", body={"mode": "all", "default_group": "sales"}, headers={"if-match": '"0"'})
+    assert unknown.status == 422 and "no group 'sales'" in unknown.body["error"]["message"]
     saved = api("put_routing", body={"mode": "all", "default_group": "billing"}, headers={"if-match": '"0"'})
     assert (saved.status, saved.body["mode"], saved.headers["etag"]) == (200, "all", '"1"')
     assert (
