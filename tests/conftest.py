@@ -131,3 +131,12 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 # Powertools' Logger and Metrics read these when loket.platform.observability is first imported (at collection)
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "loket")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Loket")
+
+
+# the few tests that run for minutes go first, so the other workers share the rest while they run (the suite's
+# wall time is then the slowest test or the rest split across workers, not their sum)
+LONG_RUNNING = ("test_round_robin_gives_300_tickets_100_to_each_of_3_agents",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.name.startswith(LONG_RUNNING))

@@ -157,4 +157,7 @@ def cursor(group: str) -> RoutingCursorItem | None:
 
 
 def routing_audit(ticket_id: str) -> list[Any]:
-    return [a for a in repo.list_audit(ticket_id) if a.field == "routing"]
+    """The ticket's assignment entries (field `routing` with the agent picked; the rules' entry names no agent)."""
+    return [
+        a for a in repo.list_audit(ticket_id) if a.field == "routing" and isinstance(a.new, dict) and "agent" in a.new
+    ]
