@@ -32,7 +32,10 @@ ST = Path(sys.executable).with_name("st")
 # - 400 on GET /v1/search: besides its cursor (as above), a query whose text asks for nothing (only stopwords or
 #   one-letter words), more than 6 terms or a tag outside its characters: the meaning of the text, not its shape;
 # - 422 on POST and PUT /v1/admin/macros: a body with a placeholder the API does not know, or a tag both added and
-#   removed, is content the schema cannot express (the message names it).
+#   removed, is content the schema cannot express (the message names it);
+# - 422 on POST and PUT of routing rules (at least one condition in `all` or `any`, a group or agent the directory
+#   has), on PUT /v1/admin/routing (a default group that exists) and on PUT /v1/admin/rules/order (every stored
+#   rule exactly once): cross-field or stored-state rules, each named in the message.
 # Every check runs (`[checks] enabled`; `--checks all` would override the one turned off here). One is off, and
 # its probes (undeclared methods) are not sent: unsupported_method wants 405 for a method a path lacks, but an API
 # Gateway HTTP API routes on method and path together and answers 404 {"message": "Not Found"} for no route, as
@@ -86,6 +89,26 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 
 [[operations]]
 include-name = "PUT /v1/admin/macros/{{macro}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "POST /v1/admin/rules"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "PUT /v1/admin/rules/{{rule}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "PUT /v1/admin/routing"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "PUT /v1/admin/rules/order"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
                                                      "5xx"]
 """

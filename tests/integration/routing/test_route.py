@@ -212,3 +212,17 @@ def test_an_agent_moving_the_ticket_while_the_router_decides_wins(monkeypatch: p
     ticket = repo.get_ticket(ticket_id)
     assert (ticket.group, ticket.tags, decision.kept) == ("technical", ["billing"], ("group",))
     assert len(_routing_entries(ticket_id)) == 1
+
+
+def test_a_ticket_no_rule_moves_is_not_written_to() -> None:
+    """No rule matched and the ticket is already in the default group: route() writes nothing, so an agent who opened
+    the new ticket can change it with the version they read."""
+    ruleset.create(_rule("Errors", "body", "contains", "error", group="technical"))
+    ticket_id = _ticket("Hello", "Just saying thanks.")
+    version = repo.get_ticket(ticket_id).version
+
+    decision = route(ticket_id, "event-1")
+
+    assert (decision.group, decision.rule, decision.changes) == (repo.get_ticket(ticket_id).group, None, {})
+    assert repo.get_ticket(ticket_id).version == version
+    assert _routing_entries(ticket_id) == []

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from loket.channels.agent_api.schemas import Email, Name
@@ -158,6 +158,12 @@ class AgentLimits(_Input):
     capacity: Capacity | SkipJsonSchema[None] = None
 
     _fields = field_validator("availability", "capacity", mode="before")(_not_null)
+
+    @model_validator(mode="after")
+    def _something(self) -> AgentLimits:
+        if self.availability is None and self.capacity is None:
+            raise ValueError("send availability, capacity or both")
+        return self
 
 
 class AvailabilityIn(_Input):

@@ -2,8 +2,8 @@
 their role; changing the role moves the user to that group. The user's `sub` is the agent's id in the directory
 and the subject of their tokens.
 
-In AWS the pool is the template's `AgentUserPool`; in `make run` the local stack builds that pool in its AWS
-emulator, and its sign-in page (`/_local/login`) hands out tokens for the pool's users.
+In AWS the pool is the template's `AgentUserPool`; on a laptop the same template's pool is built by the
+stack that runs it, whose sign-in page hands out tokens for the pool's users.
 """
 
 from __future__ import annotations

@@ -87,7 +87,13 @@ def _changes(ticket: TicketItem, outcome: Outcome, kept: list[str]) -> dict[str,
         "ticket_type": outcome.type,
         "assignee": outcome.assignee,
     }
-    changes = {name: value for name, value in wanted.items() if value is not None and name not in kept}
+    current = {"group": ticket.group, "priority": ticket.priority, "ticket_type": ticket.ticket_type,
+               "assignee": ticket.assignee}  # fmt: skip
+    changes = {
+        name: value
+        for name, value in wanted.items()
+        if value is not None and name not in kept and value != current[name]
+    }
     new_tags = [t for t in outcome.tags_add if t not in (ticket.tags or [])]
     if new_tags:
         changes["tags"] = [*(ticket.tags or []), *new_tags]
@@ -116,6 +122,12 @@ def route(ticket_id: str, event_id: str) -> Decision:
         kept = _kept(ticket)
         changes = _changes(ticket, outcome, kept)
         refs = tuple(RuleRef(r.id, r.name) for r in outcome.matched)
+        if not refs and not changes:
+            # no rule matched and the ticket stays where it is: nothing to write, so no new version appears under
+            # an agent who has just opened the ticket (a replay decides again, by the rules of that moment)
+            return Decision(
+                ticket.ticket_id, ticket.group, None, None, default_group=True, changes={}, kept=tuple(kept)
+            )
         record = {
             "event_id": event_id,
             "rule": refs[0].id if refs else None,

@@ -100,6 +100,7 @@ def list_rules() -> RuleList:
     response_description="Created",
 )
 @requires(ADMIN)
+@answers(400)
 def create_rule(body: RuleIn) -> Response[Rule]:
     rule = ruleset.create(body)
     return _json(rule, 201, rule.version)  # type: ignore[return-value]
@@ -111,7 +112,7 @@ def create_rule(body: RuleIn) -> Response[Rule]:
     tags=["routing"],
 )
 @requires(ADMIN)
-@answers(412)
+@answers(400, 412)
 def reorder_rules(body: RuleOrder) -> RuleList:
     return RuleList(items=ruleset.reorder(body.order))
 
@@ -163,7 +164,7 @@ def _would(outcome: Outcome) -> RuleSetDecision:
     tags=["routing"],
 )
 @requires(ADMIN)
-@answers(409)
+@answers(400, 409)
 def try_rule(rule: RuleRef, body: TicketReference) -> TrialOut:
     trial = ruleset.trial(rule, body.ticket)
     a = trial.rule.actions
