@@ -128,6 +128,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ANSWERS = "__loket_answers__"
 
 
+def expected_version(if_match: str | None, kind: str) -> int:
+    """The version an If-Match header names (`"3"`, `3` or `W/"3"`) for a change of a `kind` (ticket, group, rule...):
+    missing is PreconditionRequired (428), not a version is InvalidRequest (400)."""
+    if if_match is None:
+        raise errors.PreconditionRequired(f"send the {kind}'s version in If-Match (from its ETag) to change it")
+    text = if_match.strip()
+    text = text[2:] if text.startswith("W/") else text
+    try:
+        return int(text.strip('"'))
+    except ValueError:
+        raise errors.InvalidRequest(
+            f'If-Match must be the {kind}\'s version, as in its ETag (for example "3")'
+        ) from None
+
+
 def answers(*statuses: int) -> Callable[[F], F]:
     """Declare the error statuses a route may answer beyond what its shape implies (401/403 from its role, 404 from a
     path parameter, 422 from parameters or a body, 415 from a JSON body, 429 always); under the route decorator,

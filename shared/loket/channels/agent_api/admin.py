@@ -35,9 +35,9 @@ from loket.core.domain.directory import (
     Availability,
     Group,
 )
-from loket.core.domain.errors import AlreadyExists, Forbidden, InvalidRequest, NotFound, PreconditionRequired
+from loket.core.domain.errors import AlreadyExists, Forbidden, NotFound
 from loket.core.domain.ticket import Actor
-from loket.core.errors import answers
+from loket.core.errors import answers, expected_version
 
 router = APIGatewayHttpRouter()
 
@@ -201,17 +201,6 @@ class AgentPage(BaseModel):
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _version(if_match: str | None, kind: str) -> int:
-    if if_match is None:
-        raise PreconditionRequired(f"send the {kind}'s version in If-Match (from its ETag) to change it")
-    text = if_match.strip()
-    text = text[2:] if text.startswith("W/") else text
-    try:
-        return int(text.strip('"'))
-    except ValueError:
-        raise InvalidRequest(f'If-Match must be the {kind}\'s version, as in its ETag (for example "3")') from None
-
-
 def _answer(out: GroupOut | AgentOut, status: int = 200) -> Response[Any]:
     return Response(
         status_code=status,
@@ -283,7 +272,7 @@ def get_group(group: GroupRef) -> Response[GroupOut]:
 @requires(ADMIN)
 @answers(400, 409, 412, 428)
 def put_group(group: GroupRef, body: GroupIn, if_match: IfMatch = None) -> Response[GroupOut]:
-    expected = _version(if_match, "group")
+    expected = expected_version(if_match, "group")
     current = _group(group)
     new = replace(
         current,
@@ -310,7 +299,7 @@ def delete_group(
         Query(min_length=1, max_length=64, description="The group that takes over its tickets, rules and members"),
     ] = None,
 ) -> Response[str]:
-    expected = _version(if_match, "group")
+    expected = expected_version(if_match, "group")
     directory.remove_group(group, expected, move_to=move_to, actor=current_actor(router))
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
 
@@ -365,7 +354,7 @@ def get_agent(agent: AgentRef) -> Response[AgentOut]:
 @requires(ADMIN)
 @answers(400, 409, 412, 428)
 def put_agent(agent: AgentRef, body: AgentIn, if_match: IfMatch = None) -> Response[AgentOut]:
-    expected = _version(if_match, "agent")
+    expected = expected_version(if_match, "agent")
     current = _agent(agent)
     new = replace(
         current,
@@ -395,7 +384,7 @@ def put_agent(agent: AgentRef, body: AgentIn, if_match: IfMatch = None) -> Respo
 @requires(LEAD)
 @answers(400, 412, 428)
 def patch_agent(agent: AgentRef, body: AgentLimits, if_match: IfMatch = None) -> Response[AgentOut]:
-    expected = _version(if_match, "agent")
+    expected = expected_version(if_match, "agent")
     current = _agent(agent)
     if not _lead_reaches(current_actor(router), current):
         raise Forbidden(f"agent {agent} is in none of your groups: a lead changes the agents of their own groups")
@@ -423,7 +412,7 @@ def delete_agent(
         Query(min_length=1, max_length=128, description="The agent who takes over their tickets and rules"),
     ] = None,
 ) -> Response[str]:
-    expected = _version(if_match, "agent")
+    expected = expected_version(if_match, "agent")
     directory.remove_agent(agent, expected, move_to=move_to, actor=current_actor(router))
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
 
@@ -439,5 +428,5 @@ def put_my_availability(body: AvailabilityIn, if_match: IfMatch = None) -> Respo
     actor = current_actor(router)
     if directory.agent(actor.id) is None:
         raise NotFound("agent", actor.id)
-    expected = _version(if_match, "agent") if if_match is not None else None
+    expected = expected_version(if_match, "agent") if if_match is not None else None
     return _answer(AgentOut.of(directory.change_availability(actor.id, body.availability, expected)))

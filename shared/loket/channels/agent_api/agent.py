@@ -20,9 +20,9 @@ from loket.channels.agent_api import uploads
 from loket.core import tickets as svc
 from loket.core.auth import ADMIN, AGENT, PUBLIC, checked_ticket, current_actor, current_scope, requires
 from loket.core.data import tickets as repo
-from loket.core.domain.errors import InvalidRequest, PreconditionRequired
+from loket.core.domain.errors import InvalidRequest
 from loket.core.domain.ticket import Actor, Channel, EntryKind, Priority, Status, normalize_email
-from loket.core.errors import answers
+from loket.core.errors import answers, expected_version
 from loket.platform import config
 from loket.platform.observability import TICKET_CREATED, count
 
@@ -71,17 +71,6 @@ def _ticket_response(ticket: Any, status: int = 200) -> Response[s.TicketOut]:
         body=out,
         headers={"ETag": _etag(out.version)},
     )
-
-
-def _version_from(if_match: str | None) -> int:
-    if if_match is None:
-        raise PreconditionRequired("send the ticket's version in If-Match (from its ETag) to change it")
-    text = if_match.strip()
-    text = text[2:] if text.startswith("W/") else text
-    try:
-        return int(text.strip('"'))
-    except ValueError:
-        raise InvalidRequest('If-Match must be the ticket\'s version, as in its ETag (for example "3")') from None
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -283,7 +272,7 @@ def patch_ticket(
     if_match: Annotated[str | None, Header(alias="if-match", description="The version from the ETag")] = None,
 ) -> Response[s.TicketOut]:
     actor = current_actor(router)
-    version = _version_from(if_match)
+    version = expected_version(if_match, "ticket")
     changes = body.model_dump(exclude_unset=True)
     if "type" in changes:
         changes["ticket_type"] = changes.pop("type")

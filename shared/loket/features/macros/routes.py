@@ -14,9 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from loket.core.auth import ADMIN, AGENT, checked_ticket, current_actor, requires
-from loket.core.domain.errors import InvalidRequest, PreconditionRequired, Unprocessable
+from loket.core.domain.errors import Unprocessable
 from loket.core.domain.ticket import Priority, Status, format_number
-from loket.core.errors import answers
+from loket.core.errors import answers, expected_version
 from loket.features.macros import schemas as s
 from loket.features.macros import store
 from loket.features.macros.apply import apply_macro
@@ -27,17 +27,6 @@ router = APIGatewayHttpRouter()
 MacroRef = Annotated[str, Path(description="The macro's id", max_length=64)]
 TicketRef = Annotated[str, Path(description="Ticket id or number such as LKT-1042", max_length=64)]
 IfMatch = Annotated[str | None, Header(alias="if-match", description="The version from the ETag")]
-
-
-def _version_from(if_match: str | None, of: str) -> int:
-    if if_match is None:
-        raise PreconditionRequired(f"send the {of}'s version in If-Match (from its ETag) to change it")
-    text = if_match.strip()
-    text = text[2:] if text.startswith("W/") else text
-    try:
-        return int(text.strip('"'))
-    except ValueError:
-        raise InvalidRequest(f'If-Match must be the {of}\'s version, as in its ETag (for example "3")') from None
 
 
 def _macro_response(macro: Macro, status: int = 200) -> Response[s.MacroOut]:
@@ -87,7 +76,7 @@ def get_macro(macro: MacroRef) -> Response[s.MacroOut]:
 @answers(400, 412, 428)
 def put_macro(macro: MacroRef, body: s.MacroIn, if_match: IfMatch = None) -> Response[s.MacroOut]:
     actor = current_actor(router)
-    version = _version_from(if_match, "macro")
+    version = expected_version(if_match, "macro")
     store.get(macro)  # 404 before any complaint about the body's content
     return _macro_response(store.save(_checked(body.macro(macro)), version, actor.id))
 
@@ -102,7 +91,7 @@ def put_macro(macro: MacroRef, body: s.MacroIn, if_match: IfMatch = None) -> Res
 @requires(ADMIN)
 @answers(400, 412, 428)
 def delete_macro(macro: MacroRef, if_match: IfMatch = None) -> Response[None]:
-    version = _version_from(if_match, "macro")
+    version = expected_version(if_match, "macro")
     store.delete(macro, version)
     return Response(204, None, None)
 
@@ -127,7 +116,7 @@ def list_macros() -> s.MacroList:
 @answers(400, 409, 412, 428)
 def apply(ticket: TicketRef, macro: MacroRef, if_match: IfMatch = None) -> Response[s.MacroApplied]:
     actor = current_actor(router)
-    version = _version_from(if_match, "ticket")
+    version = expected_version(if_match, "ticket")
     domain = str(router.current_event.request_context.domain_name or "")
     # the gate read the ticket and checked it is in the caller's scope (404 otherwise)
     result = apply_macro(checked_ticket(router), macro, version, actor, f"https://{domain}" if domain else "")

@@ -14,9 +14,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from loket.core.auth import ADMIN, requires
-from loket.core.domain.errors import InvalidRequest, PreconditionRequired
 from loket.core.domain.ticket import Priority, format_number
-from loket.core.errors import answers
+from loket.core.errors import answers, expected_version
 from loket.features.routing import references as _references  # registers the rules' references  # noqa: F401
 from loket.features.routing import ruleset
 from loket.features.routing.rules import MAX_RULES, GroupName, Mode, Outcome, RoutingSettings, Rule, RuleIn
@@ -70,17 +69,6 @@ class TrialOut(BaseModel):
     rule_set: RuleSetDecision = Field(description="What the whole enabled rule set would decide (nothing is changed)")
 
 
-def _version_from(if_match: str | None, what: str) -> int:
-    if if_match is None:
-        raise PreconditionRequired(f"send the {what}'s version in If-Match (from its ETag) to change it")
-    text = if_match.strip()
-    text = text[2:] if text.startswith("W/") else text
-    try:
-        return int(text.strip('"'))
-    except ValueError:
-        raise InvalidRequest(f'If-Match must be the {what}\'s version, as in its ETag (for example "3")') from None
-
-
 def _json(body: BaseModel, status: int = 200, version: int | None = None) -> Response[BaseModel]:
     headers = {"ETag": f'"{version}"'} if version is not None else None
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
@@ -128,7 +116,7 @@ def get_rule(rule: RuleRef) -> Response[Rule]:
 @requires(ADMIN)
 @answers(400, 412, 428)
 def replace_rule(rule: RuleRef, body: RuleIn, if_match: IfMatch = None) -> Response[Rule]:
-    changed = ruleset.replace(rule, body, _version_from(if_match, "rule"))
+    changed = ruleset.replace(rule, body, expected_version(if_match, "rule"))
     return _json(changed, version=changed.version)  # type: ignore[return-value]
 
 
@@ -142,7 +130,7 @@ def replace_rule(rule: RuleRef, body: RuleIn, if_match: IfMatch = None) -> Respo
 @requires(ADMIN)
 @answers(400, 412, 428)
 def delete_rule(rule: RuleRef, if_match: IfMatch = None) -> Response[None]:
-    ruleset.delete(rule, _version_from(if_match, "rule"))
+    ruleset.delete(rule, expected_version(if_match, "rule"))
     return Response(status_code=204)
 
 
@@ -197,5 +185,5 @@ def get_settings() -> Response[RoutingSettings]:
 @requires(ADMIN)
 @answers(400, 412, 428)
 def put_settings(body: SettingsIn, if_match: IfMatch = None) -> Response[RoutingSettings]:
-    changed = ruleset.change_settings(body.mode, body.default_group, _version_from(if_match, "routing settings"))
+    changed = ruleset.change_settings(body.mode, body.default_group, expected_version(if_match, "routing settings"))
     return _json(changed, version=changed.version)  # type: ignore[return-value]
