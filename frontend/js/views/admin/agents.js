@@ -184,6 +184,6 @@ export async function renderAgents(ctx, view) {
     listSlot,
     editSlot,
   );
+  await load(); // the list and the groups the editor offers first, then the button that opens it
   if (admin) editSlot.append(newButton);
-  await load();
 }

@@ -116,6 +116,6 @@ export async function renderGroups(ctx, view) {
 
   const newButton = h('button', { type: 'button', class: 'primary', id: 'new-group', onclick: () => openEditor(null) }, t('admin.groups.new'));
   view.append(h('h1', { tabindex: '-1' }, t('admin.groups.title')), h('p', { class: 'lead' }, t('admin.groups.intro')), listSlot, editSlot);
+  await load(); // the list and what the editor offers first, then the button that opens it
   editSlot.append(newButton);
-  await load();
 }

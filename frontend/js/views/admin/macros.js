@@ -130,6 +130,6 @@ export async function renderMacros(ctx, view) {
 
   const newButton = h('button', { type: 'button', class: 'primary', id: 'new-macro', onclick: () => openEditor(null) }, t('admin.macros.new'));
   view.append(h('h1', { tabindex: '-1' }, t('admin.macros.title')), h('p', { class: 'lead' }, t('admin.macros.intro')), listSlot, editSlot);
+  await load(); // the list and what the editor offers first, then the button that opens it
   editSlot.append(newButton);
-  await load();
 }

@@ -355,6 +355,6 @@ export async function renderRules(ctx, view) {
 
   const newButton = h('button', { type: 'button', class: 'primary', id: 'new-rule', onclick: () => openEditor(null) }, t('admin.rules.new'));
   view.append(h('h1', { tabindex: '-1' }, t('admin.rules.title')), h('p', { class: 'lead' }, t('admin.rules.intro')), settingsSlot, listSlot, editSlot, testSlot);
+  await load(); // the list and what the editor offers first, then the button that opens it
   editSlot.append(newButton);
-  await load();
 }
