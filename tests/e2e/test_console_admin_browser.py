@@ -243,6 +243,7 @@ def test_a_lead_sees_the_agents_of_their_groups_and_changes_only_availability_an
     editor.get_by_role("button", name="Save changes").click()
     expect(flash(page)).to_contain_text("The agent rina@example.com was saved.")
     expect(table.locator("tr", has_text="rina@example.com")).to_contain_text("away")
+    expect(page.get_by_role("button", name="Availability and capacity rina@example.com")).to_be_focused()
     rina = next(a for a in api(stack, "GET", "/v1/admin/agents")["items"] if a["email"] == "rina@example.com")
     assert (rina["availability"], rina["capacity"]) == ("away", 7)
 

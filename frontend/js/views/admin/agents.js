@@ -60,9 +60,13 @@ export async function renderAgents(ctx, view) {
     });
   }
 
+  let opened = null; // the agent whose form is open: the focus goes back to their row when it closes
+
   function closeEditor() {
     editSlot.replaceChildren(...(admin ? [newButton] : []));
-    (admin ? newButton : listSlot.querySelector('button'))?.focus();
+    const row = opened && listSlot.querySelector(`tr[data-agent="${CSS.escape(opened)}"] button`);
+    (row || (admin ? newButton : listSlot.querySelector('button')))?.focus();
+    opened = null;
   }
 
   const capacity = (p, value) =>
@@ -88,6 +92,7 @@ export async function renderAgents(ctx, view) {
 
   /** An admin's form for a new agent (`agent` null) or for changing one. */
   function openEditor(agent) {
+    opened = agent?.id || null;
     const p = 'agent';
     const memberOf = new Set(agent?.groups || []);
     const fields = [
@@ -138,6 +143,7 @@ export async function renderAgents(ctx, view) {
 
   /** What a lead (and an admin) may change of an agent: availability and capacity. */
   function openLimits(agent) {
+    opened = agent.id;
     const p = 'limits';
     const made = editor(ctx, {
       id: 'limits-editor',
