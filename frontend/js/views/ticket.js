@@ -566,9 +566,9 @@ export async function renderTicket(ctx, view, ref) {
         'div',
         { class: 'ticket-main' },
         h('section', { 'aria-labelledby': 'conversation-title' }, h('h2', { id: 'conversation-title' }, t('ticket.conversation')), conversation),
-        macroForm,
         replyForm,
         noteForm,
+        macroForm, // after the composer's own forms: Tab from the heading still reaches the reply first
         h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, t('ticket.history')), auditSlot),
       ),
       h(
