@@ -2,6 +2,7 @@
 
 import { loadAgents } from './agents.js';
 import { createApi } from './api.js';
+import { renderAvailability } from './availability.js';
 import { finishHostedSignIn, forgetToken, freshToken, hostedSignOutUrl, readToken, tokenProblem, userOf } from './auth.js';
 import { loadConfig } from './config.js';
 import { h } from './dom.js';
@@ -124,6 +125,7 @@ async function route() {
   if (ctx.user) {
     await loadAgents(ctx, token);
     if (readToken() !== token) return; // the API refused the token: signing out has shown the sign-in
+    renderAvailability(ctx, who);
   }
 
   const view = h('div', { class: 'view' });
@@ -138,7 +140,8 @@ async function route() {
 
   let name = parts[0] || 'queue';
   if (!ctx.user) name = 'signin';
-  markCurrent(name === 'queue' && params.get('assignee') === 'me' ? 'mine' : name);
+  const myTickets = params.get('assignee') === 'me' || params.get('view') === 'mine';
+  markCurrent(name === 'queue' && myTickets ? 'mine' : name);
   if (name === 'admin') markCurrent(`admin/${parts[1] || ''}`); // each admin page has its own link
   const page = Object.hasOwn(PAGES, name) ? PAGES[name] : null;
   try {

@@ -43,7 +43,7 @@ export async function renderAgents(ctx, view) {
           h('td', {}, a.name || '—'),
           h('td', {}, label('role', a.role)),
           h('td', {}, a.groups.length ? a.groups.join(', ') : '—'),
-          h('td', {}, label('admin.availability', a.availability)),
+          h('td', {}, label('availability', a.availability)),
           h('td', {}, String(a.capacity)),
           h(
             'td',
@@ -73,7 +73,7 @@ export async function renderAgents(ctx, view) {
     field(t('admin.agents.capacity'), input(p, 'capacity', String(value ?? 5), { type: 'number', min: '0', max: String(MAX_CAPACITY), step: '1', required: true }),
       t('admin.agents.capacity_hint')); // prettier-ignore
   const availability = (p, value) =>
-    field(t('admin.agents.availability'), choice(p, 'availability', AVAILABILITY.map((v) => [v, label('admin.availability', v)]), value || 'available'));
+    field(t('admin.agents.availability'), choice(p, 'availability', AVAILABILITY.map((v) => [v, label('availability', v)]), value || 'available'));
 
   /** A number from the capacity field, or a message for the form (the API would answer 422 too). */
   function capacityOf(form) {
