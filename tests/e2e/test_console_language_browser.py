@@ -153,7 +153,7 @@ def admin_pages(page: Page, stack: LocalStack, lang: str, check: Callable[[Page]
 def test_no_page_has_a_serious_accessibility_violation_in_either_language(
     dev_directory: LocalStack, open_page: Callable[[str], Page]
 ) -> None:
-    local_stack = dev_directory  # the development agent in the directory: availability, group views and the admin pages show
+    local_stack = dev_directory  # the directory: availability, group views and the admin pages show
     tag = f"a11y{uuid.uuid4().hex[:6]}"
     ticket = create_ticket(local_stack, "Printer kantor macet", tag)
     macro_name = macro(local_stack)
@@ -204,7 +204,7 @@ def test_no_page_has_a_serious_accessibility_violation_in_either_language(
 def test_in_indonesian_no_page_shows_a_string_of_the_english_catalogue(
     dev_directory: LocalStack, open_page: Callable[[str], Page]
 ) -> None:
-    local_stack = dev_directory  # the development agent in the directory: availability, group views and the admin pages show
+    local_stack = dev_directory  # the directory: availability, group views and the admin pages show
     macro_name = macro(local_stack)
     tag = f"bahasa{uuid.uuid4().hex[:6]}"
     ticket = create_ticket(local_stack, "Tagihan bulan ini dobel", tag, custom_fields={"nomor_pesanan": "A-77"})
