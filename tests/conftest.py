@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from loket.core.data.models import bind_data
 from loket.platform.aws import reset as reset_platform
+from loket_local.aws import partition_queries
 from loket_local.template import table_create_args
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def aws() -> Iterator[None]:
     """moto for the whole test, with the tickets table created from template.yaml."""
+    partition_queries()
     with mock_aws():
         boto3.client("dynamodb").create_table(**table_create_args("TicketsTable", TABLE_NAME))
         bind_data()
