@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -86,6 +87,8 @@ class Span:
     @classmethod
     def parse(cls, value: Any, where: str = "span") -> Span:
         """`{"start": "09:00", "end": "17:00"}` or `"09:00-17:00"`."""
+        start_text: Any
+        end_text: Any
         if isinstance(value, str) and "-" in value:
             start_text, _, end_text = value.partition("-")
         elif isinstance(value, Mapping):
@@ -131,7 +134,11 @@ class HolidaySource:
         if not isinstance(categories, list | tuple) or not all(isinstance(c, str) for c in categories):
             raise Unprocessable("holidays: categories must be a list of names such as ['public', 'government']")
         country, subdivision, language = data.get("country", "ID"), data.get("subdivision"), data.get("language")
-        if not isinstance(country, str) or not isinstance(subdivision, str | None) or not isinstance(language, str | None):
+        if (
+            not isinstance(country, str)
+            or not isinstance(subdivision, str | None)
+            or not isinstance(language, str | None)
+        ):
             raise Unprocessable("holidays: country, subdivision and language must be text")
         return cls(country=country, subdivision=subdivision, categories=tuple(categories), language=language)
 
@@ -222,7 +229,7 @@ class Calendar:
                 if span.end <= span.start:
                     raise Unprocessable(f"{where}: span {span} ends before it starts (an overnight shift is two spans)")
             ordered = sorted(spans, key=lambda s: s.start)
-            for before, after in zip(ordered, ordered[1:], strict=False):
+            for before, after in pairwise(ordered):
                 if after.start < before.end:
                     raise Unprocessable(f"{where}: spans {before} and {after} overlap")
         if not any(self.week):
@@ -300,11 +307,10 @@ class Calendar:
         for entry in data.get("closed_dates") or []:
             if not isinstance(entry, Mapping):
                 raise Unprocessable("closed_dates: a list of {date, name}")
-            day = _parse_date(entry.get("date"), "closed_dates")
             name = entry.get("name") or "closed"
             if not isinstance(name, str) or len(name) > 200:
                 raise Unprocessable("closed_dates: a name is text of at most 200 characters")
-            closed[day] = name
+            closed[_parse_date(entry.get("date"), "closed_dates")] = name
         opened = frozenset(_parse_date(d, "open_dates") for d in data.get("open_dates") or [])
         source = data.get("holidays", HolidaySource().to_dict())
         time_zone = data.get("time_zone", DEFAULT_TIME_ZONE)
