@@ -419,6 +419,15 @@ class Calendar:
                     yield start, end
         raise Unprocessable(f"calendar {self.name} has no open time within {HORIZON_DAYS} days")
 
+    def _intervals_before(self, instant: datetime) -> Iterator[Interval]:
+        """Open intervals that start before `instant`, latest first; Unprocessable past the horizon."""
+        last = instant.astimezone(self.zone).date()
+        for offset in range(HORIZON_DAYS):
+            for start, end in reversed(self._day(last - timedelta(days=offset))):
+                if start < instant:
+                    yield start, end
+        raise Unprocessable(f"calendar {self.name} has no open time within {HORIZON_DAYS} days before")
+
     def is_open(self, instant: datetime) -> bool:
         """True if the calendar is open at `instant`."""
         t = _utc(instant)
@@ -452,6 +461,23 @@ class Calendar:
                 return begin + remaining
             remaining -= available
         raise AssertionError("unreachable: _intervals_from ends by raising")  # pragma: no cover
+
+    def subtract(self, end: datetime, duration: timedelta) -> datetime:
+        """The latest instant (UTC) from which `duration` of open time passes until `end`: the inverse of `add`
+        (`subtract(add(s, d), d) == s` when the calendar is open at `s`)."""
+        if duration < timedelta(0):
+            raise ValueError(f"cannot subtract a negative duration {duration}")
+        t = _utc(end)
+        if self._continuous or not duration:
+            return t - duration
+        remaining = duration
+        for open_, close in self._intervals_before(t):
+            finish = min(close, t)
+            available = finish - open_
+            if available >= remaining:
+                return finish - remaining
+            remaining -= available
+        raise AssertionError("unreachable: _intervals_before ends by raising")  # pragma: no cover
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Open time between `start` and `end` (end >= start)."""
