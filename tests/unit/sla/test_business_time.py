@@ -49,9 +49,9 @@ SPRING = datetime(2026, 3, 28, 20, 0, tzinfo=UTC)
 AUTUMN = datetime(2026, 10, 24, 20, 0, tzinfo=UTC)
 YEAR_END = datetime(2026, 12, 31, 22, 59, 59, tzinfo=UTC)  # 23:59:59 in Amsterdam
 
-instants = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2031, 12, 31), timezones=st.just(UTC)
-).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
+instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2031, 12, 31), timezones=st.just(UTC)).map(
+    lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000)
+)
 durations = st.integers(min_value=0, max_value=60 * 24 * 60).map(lambda m: timedelta(minutes=m))
 seconds = st.integers(min_value=0, max_value=40 * 24 * 3600).map(lambda s: timedelta(seconds=s))
 calendars = st.sampled_from(CALENDARS)
