@@ -39,8 +39,15 @@ JAKARTA = Calendar.weekly(
     {d: ["08:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
     holidays=HolidaySource("ID", categories=("public", "government")),
 )
+# a span edge inside the hour DST skips (spring) or repeats (autumn): the module's rule, not wall time, decides
+EDGES = Calendar.weekly(
+    "edges",
+    "Europe/Amsterdam",
+    {d: ["02:30-04:00", "10:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+)
 ALWAYS = Calendar.always_open()
-CALENDARS = [AMSTERDAM, NIGHT, JAKARTA]
+CALENDARS = [AMSTERDAM, NIGHT, JAKARTA, EDGES]
+WALL_TIME_CALENDARS = [AMSTERDAM, NIGHT, JAKARTA]  # no span edge in a skipped or repeated hour
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -91,6 +98,8 @@ def test_add_is_monotonic_in_the_start(calendar: Calendar, a: datetime, b: datet
 @given(calendars, instants, seconds)
 @example(NIGHT, SPRING, timedelta(hours=5))
 @example(NIGHT, AUTUMN, timedelta(hours=5))
+@example(EDGES, SPRING, timedelta(hours=2))
+@example(EDGES, AUTUMN, timedelta(hours=3))
 @example(AMSTERDAM, YEAR_END, timedelta(hours=1))
 @example(JAKARTA, datetime(2026, 3, 18, 9, 0, tzinfo=UTC), timedelta(hours=12))  # into Nyepi and Idul Fitri leave
 def test_elapsed_of_add_is_the_duration(calendar: Calendar, start: datetime, duration: timedelta) -> None:
@@ -154,7 +163,7 @@ def test_a_due_instant_never_lands_in_closed_time(calendar: Calendar, start: dat
 
 @settings(max_examples=25, deadline=None)
 @given(
-    calendars,
+    st.sampled_from(WALL_TIME_CALENDARS),
     instants.map(lambda d: d.replace(second=0, microsecond=0)),
     st.integers(min_value=0, max_value=2 * 24 * 60),
 )
@@ -224,12 +233,16 @@ def test_office_hours_on_both_dst_change_days_are_wall_clock_hours() -> None:
     assert local(date(2026, 10, 26), 10, 0) == datetime(2026, 10, 26, 9, 0, tzinfo=UTC)
 
 
-def test_a_span_edge_in_the_skipped_hour_means_the_instant_of_the_change() -> None:
+def test_a_span_edge_in_a_skipped_hour_is_the_change_and_in_a_repeated_hour_its_first_occurrence() -> None:
     calendar = Calendar("gap", "Europe/Amsterdam", week=((Span(150, 240),),) * 7, holidays=None)  # 02:30-04:00
-    day = date(2026, 3, 29)
+    # spring: 02:30 never shows; the span opens at the change, 01:00 UTC (03:00 summer time), and lasts one hour
     assert calendar.next_open(datetime(2026, 3, 29, 0, 0, tzinfo=UTC)) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
-    begin = datetime.combine(day, time(0), tzinfo=AMS)
-    assert calendar.elapsed(begin, begin + timedelta(days=1)) == timedelta(hours=1)
+    spring = datetime.combine(date(2026, 3, 29), time(0), tzinfo=AMS)
+    assert calendar.elapsed(spring, spring + timedelta(days=1)) == timedelta(hours=1)
+    # autumn: 02:30 shows twice; the span opens at the first, 00:30 UTC, and runs to 04:00 winter time, 03:00 UTC
+    assert calendar.next_open(datetime(2026, 10, 25, 0, 0, tzinfo=UTC)) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    autumn = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)  # local midnight
+    assert calendar.elapsed(autumn, autumn + timedelta(days=1)) == timedelta(hours=2, minutes=30)
 
 
 def test_year_end_and_month_end_roll_over() -> None:
