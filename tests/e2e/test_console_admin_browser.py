@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from loket_local import demo
 from loket_local.stack import LocalStack
@@ -34,17 +34,6 @@ def stack(own_stacks: None, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     demo.directory(started)  # the demo's groups and agents, the development users among them
     yield started
     started.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"the console raised JavaScript errors: {errors}"
 
 
 def token(stack: LocalStack, who: str = "admin") -> str:
