@@ -147,7 +147,7 @@ def test_raising_the_priority_applies_the_new_target_from_the_tickets_start() ->
     first = report.current(Metric.FIRST_RESPONSE)
     assert first is not None and first.target.minutes == 60 and first.breached_at == at(60)
     retargeted = [e for e in report.events if e.kind is EventKind.RETARGETED and e.metric is Metric.FIRST_RESPONSE]
-    assert [(e.at, e.due_at, e.reason) for e in retargeted] == [(at(30), at(60), "240 -> 60 minutes")]
+    assert [(e.at, e.due_at, e.reason) for e in retargeted] == [(at(30), at(60), "standard: 240 -> 60 minutes")]
     late = run(created(Priority.NORMAL), PriorityChanged(at(90), Priority.HIGH), now=91)
     assert kinds(late, Metric.FIRST_RESPONSE) == [("started", 0), ("retargeted", 90), ("warned", 90), ("breached", 90)]
 

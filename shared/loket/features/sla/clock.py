@@ -369,7 +369,7 @@ class _Replay:
             if not cycle.running:
                 self.emit(cycle, at, EventKind.PAUSED, self.status.value)
         else:
-            self.emit(cycle, at, EventKind.RETARGETED, f"{before.minutes} -> {target.minutes} minutes", due)
+            self.emit(cycle, at, EventKind.RETARGETED, f"{policy}: {before.minutes} -> {target.minutes} minutes", due)
 
     def stop(self, cycle: _Cycle, at: datetime, cancelled: bool, reason: str) -> None:
         if cycle.running:
