@@ -226,3 +226,11 @@ def save_state(state: SlaStateItem, others: Iterable[_Base] = ()) -> bool:
             return False
         raise
     return True
+
+
+def drop_due(ticket_id: str) -> None:
+    """Take a ticket's SLA item out of the due index (its ticket no longer exists)."""
+    state = get_state(ticket_id)
+    if state is not None:
+        set_due(state, None)
+        save_state(state)
