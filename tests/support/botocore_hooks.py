@@ -57,7 +57,8 @@ def on_dynamodb_response(monkeypatch: pytest.MonkeyPatch, handler: Callable[...,
     def create_client(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
         client = original(self, service_name, *args, **kwargs)
         if service_name == "dynamodb":
-            client.meta.events.register("after-call.dynamodb", handler)
+            # once per emitter, however many clients share it
+            client.meta.events.register("after-call.dynamodb", handler, unique_id=f"response-{id(handler)}")
         return client
 
     monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
