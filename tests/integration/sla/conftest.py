@@ -15,6 +15,7 @@ import time_machine
 
 from functions.sla import app as sla_app
 from functions.sla_sweep import app as sweep_app
+from loket.core import events
 from loket.core import tickets as svc
 from loket.core.data import keys
 from loket.core.data import sla as sla_repo
@@ -37,9 +38,12 @@ def envelope(payload: dict[str, Any]) -> str:
 
 
 def outbox(ticket_id: str) -> list[dict[str, Any]]:
-    """The ticket's events as the bus got them, in order."""
+    """The ticket's events as the bus got them, in order; each one valid under the event contract."""
     items = OutboxItem.query(keys.ticket_pk(ticket_id), OutboxItem.sk.startswith("EVENT#"), consistent_read=True)
-    return [dict(i.payload) for i in items]
+    payloads = [dict(i.payload) for i in items]
+    for payload in payloads:
+        events.parse(payload)
+    return payloads
 
 
 @dataclass
