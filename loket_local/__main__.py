@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
+import select
 import signal
+import socket
 import sys
 import time
 import warnings
@@ -44,8 +47,7 @@ def main() -> int:
                 seed(stack)
             except Exception as exc:  # the stack still runs; say what went wrong and go on
                 print(f"demo data stopped half-way: {type(exc).__name__}: {exc}", flush=True)
-        while True:
-            time.sleep(3600)
+        wait_until_interrupted()
     except KeyboardInterrupt:
         pass
     finally:
@@ -58,6 +60,29 @@ def main() -> int:
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
+
+
+def wait_until_interrupted() -> None:
+    """Wait (forever) until a signal's handler raises: until Ctrl-C or a kill.
+
+    Not a sleep: the kernel hands a process-directed signal to any thread that does not block it, and a sleeping
+    main thread is not woken when another thread takes it (Python runs handlers in the main thread only). The
+    wakeup fd is written by whichever thread takes the signal, so the main thread's select returns and Python runs
+    the handler.
+    """
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    try:
+        while True:
+            select.select([reader], [], [])
+            with contextlib.suppress(BlockingIOError):
+                reader.recv(4096)
+    finally:
+        signal.set_wakeup_fd(previous)
+        reader.close()
+        writer.close()
 
 
 def first_mail_command(port: int, to: str) -> str:
