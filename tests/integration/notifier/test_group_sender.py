@@ -25,6 +25,7 @@ BUDI = Actor(kind="agent", id="agent-budi", email="budi@loket.example")
 def groups(mailer: Outbox, signing_key: object) -> None:
     directory.save_group(Group("billing", address=BILLING))
     directory.save_group(Group("quiet"))  # no address
+    directory.save_group(Group("elsewhere", address="help@elsewhere.example"))  # not on the support domain
 
 
 def _ticket(group: str | None, cc: list[str] | None = None) -> Any:
@@ -76,14 +77,15 @@ def test_a_reply_and_the_assignment_notice_come_from_the_group_address(mailer: O
     assert notice["From"] == f"Loket Support <{BILLING}>"
 
 
-def test_a_group_without_an_address_and_the_default_group_use_the_support_address(
+def test_a_group_without_an_address_off_the_domain_and_the_default_group_use_the_support_address(
     mailer: Outbox, lambda_context: Any
 ) -> None:
     quiet = _ticket("quiet")
+    elsewhere = _ticket("elsewhere")
     default = _ticket(None)
 
     _run(mailer, lambda_context)
 
     by_number = {ticket_number_from(m["Reply-To"], SUPPORT): m for m in sent_mail()}
-    assert set(by_number) == {quiet.number, default.number}
+    assert set(by_number) == {quiet.number, elsewhere.number, default.number}
     assert {m["From"] for m in by_number.values()} == {f"Loket Support <{SUPPORT}>"}

@@ -37,7 +37,8 @@ with a warning in the log. An agent who assigns a ticket to themself gets no not
 Reply-To: a reply to it is not a message to the customer.
 
 Every mail about a ticket goes out From the address of the ticket's group (`loket.core.directory`; a group
-without one, or one the directory no longer has: MAIL_FROM_ADDRESS, else the support address); a customer mail has
+without one, one off the support domain, or one the directory no longer has: MAIL_FROM_ADDRESS, else the support
+address); a customer mail has
 Reply-To the signed plus-address of the ticket on that same address (`billing+LKT-1042.<token>@`, which the
 inbound function threads like the support address's), In-Reply-To and References built from the Message-IDs of the ticket's earlier entries,
 and its own Message-ID, recorded as a lookup item pointing at the ticket before the mail is sent.
@@ -283,11 +284,12 @@ def acknowledgement_skip_reason(channel: str, automatic: bool, status: str, firs
 
 
 def customer_recipients(
-    ticket: TicketItem, settings: NotifierSettings, with_cc: bool
+    ticket: TicketItem, settings: NotifierSettings, with_cc: bool, groups: Sequence[str] = ()
 ) -> tuple[list[outbound.Mailbox], list[outbound.Mailbox]]:
-    """(To, Cc): the requester and, for replies, the CCs; invalid, duplicate and our own addresses dropped."""
+    """(To, Cc): the requester and, for replies, the CCs; invalid, duplicate and our own addresses (the support
+    address, the sender, the `groups`' addresses) dropped."""
     seen: set[str] = set()
-    own = (settings.support_address, settings.sender_address, *directory.group_addresses())
+    own = (settings.support_address, settings.sender_address, *groups)
 
     def keep(address: str | None, name: str = "") -> outbound.Mailbox | None:
         clean = outbound.clean_address(address)
@@ -319,17 +321,26 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "loket.invalid"
 
 
+def _group_address(ticket: TicketItem, settings: NotifierSettings) -> str | None:
+    """The address of the ticket's group when it has one on the support domain (the domain SES sends from and
+    receives for: an address elsewhere could neither be sent from nor answered), else None."""
+    group = directory.group(ticket.group) if ticket.group else None
+    if group is None or not group.address:
+        return None
+    if _domain(group.address).lower() != _domain(settings.support_address).lower():
+        logger.warning("group address off the support domain, not used", extra={"group": group.name})
+        return None
+    return group.address
+
+
 def sender_of(ticket: TicketItem, settings: NotifierSettings) -> str:
     """The address a ticket's mail goes out from: its group's address, else the configured sender."""
-    group = directory.group(ticket.group) if ticket.group else None
-    return group.address if group is not None and group.address else settings.sender_address
+    return _group_address(ticket, settings) or settings.sender_address
 
 
 def reply_to_of(ticket: TicketItem, settings: NotifierSettings) -> str:
     """Where a customer's reply goes: the signed plus-address on the group's address, else on the support address."""
-    group = directory.group(ticket.group) if ticket.group else None
-    mailbox = group.address if group is not None and group.address else settings.support_address
-    return reply_address(mailbox, int(ticket.number))
+    return reply_address(_group_address(ticket, settings) or settings.support_address, int(ticket.number))
 
 
 def _customer_mail(
@@ -385,7 +396,7 @@ def _acknowledgement(event: TicketCreated, ticket: TicketItem, settings: Notifie
 def _acknowledgement_mail(
     event: Mailed, ticket: TicketItem, settings: NotifierSettings, first: EntryItem | None
 ) -> Planned:
-    to, _cc = customer_recipients(ticket, settings, with_cc=False)
+    to, _cc = customer_recipients(ticket, settings, with_cc=False, groups=list(directory.group_addresses()))
     if not to:
         return _no_address_reason(ticket.requester_email, "the requester's", "the requester has no address we can mail")
     if not limits.hit("ack", to[0].address, settings.ack_limit_per_hour, 3600):
@@ -450,7 +461,7 @@ def _public_reply(event: MessageAdded, ticket: TicketItem, settings: NotifierSet
     entry = entries[position]
     if not (entry.body_text or "").strip():
         return "the reply is empty"
-    to, cc = customer_recipients(ticket, settings, with_cc=True)
+    to, cc = customer_recipients(ticket, settings, with_cc=True, groups=list(directory.group_addresses()))
     if not to:
         return _no_address_reason(ticket.requester_email, "the requester's", "the ticket has no address we can mail")
     author = outbound.header_text(entry.author_name or "", 100)
