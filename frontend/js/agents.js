@@ -1,4 +1,5 @@
-// The agent directory (GET /v1/agents): emails instead of agent ids for assignees, and a list to pick from.
+// The agent directory (GET /v1/agents): emails instead of agent ids for assignees, and a list to pick from; the
+// signed-in agent's own entry (groups, availability) and the groups agents belong to.
 // Loaded once per sign-in; when it cannot be loaded, assignees show as ids and the inputs take ids as before.
 
 import { h } from './dom.js';
@@ -10,6 +11,7 @@ export function loadAgents(ctx, token) {
   if (ctx.agentsToken !== token) {
     ctx.agentsToken = token;
     ctx.agents = new Map();
+    ctx.directory = new Map();
     ctx.agentsLoaded = fetchAgents(ctx);
   }
   return ctx.agentsLoaded;
@@ -19,6 +21,7 @@ async function fetchAgents(ctx) {
   try {
     const { data } = await ctx.api.get('/v1/agents');
     ctx.agents = new Map((data?.items || []).map((agent) => [agent.id, agent.email]));
+    ctx.directory = new Map((data?.items || []).map((agent) => [agent.id, agent]));
   } catch {
     // a 401 has signed out already; anything else (an older API, the network): fall back to ids
   }
@@ -57,4 +60,17 @@ export function assigneeInput(ctx, text, { keepMe = false } = {}) {
   const wanted = value.toLowerCase();
   for (const [agentId, email] of ctx.agents || []) if (email.toLowerCase() === wanted) return agentId;
   return value;
+}
+
+/** The signed-in agent's directory entry ({id, email, name, groups, availability, ...}), or null when the directory
+ * does not know them. */
+export function me(ctx) {
+  return (ctx.user?.id && ctx.directory?.get(ctx.user.id)) || null;
+}
+
+/** Every group some agent of the directory belongs to, sorted. */
+export function knownGroups(ctx) {
+  const names = new Set();
+  for (const agent of ctx.directory?.values() || []) for (const group of agent.groups || []) names.add(group);
+  return [...names].sort();
 }

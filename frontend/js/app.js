@@ -2,11 +2,13 @@
 
 import { loadAgents } from './agents.js';
 import { createApi } from './api.js';
+import { renderAvailability } from './availability.js';
 import { finishHostedSignIn, forgetToken, freshToken, hostedSignOutUrl, readToken, tokenProblem, userOf } from './auth.js';
 import { loadConfig } from './config.js';
 import { h } from './dom.js';
 import { label, language, preferredLanguage, t, translateStatic, useLanguage } from './i18n.js';
 import { installShortcuts, openShortcutHelp } from './shortcuts.js';
+import { renderAdmin } from './views/admin/index.js';
 import { renderCreate } from './views/create.js';
 import { renderQueue } from './views/queue.js';
 import { renderSignIn } from './views/signin.js';
@@ -60,6 +62,7 @@ const PAGES = {
   quarantine: { render: (view, params) => renderQueue(ctx, view, params, { quarantine: true }) },
   new: { render: (view) => renderCreate(ctx, view) },
   tickets: { render: (view, params, parts) => (parts[1] ? renderTicket(ctx, view, parts[1]) : false) },
+  admin: { role: 'lead', render: (view, params, parts) => renderAdmin(ctx, view, parts[1]) },
 };
 
 const RANK = { agent: 1, lead: 2, admin: 3 };
@@ -122,6 +125,7 @@ async function route() {
   if (ctx.user) {
     await loadAgents(ctx, token);
     if (readToken() !== token) return; // the API refused the token: signing out has shown the sign-in
+    renderAvailability(ctx, who);
   }
 
   const view = h('div', { class: 'view' });
@@ -136,7 +140,9 @@ async function route() {
 
   let name = parts[0] || 'queue';
   if (!ctx.user) name = 'signin';
-  markCurrent(name === 'queue' && params.get('assignee') === 'me' ? 'mine' : name);
+  const myTickets = params.get('assignee') === 'me' || params.get('view') === 'mine';
+  markCurrent(name === 'queue' && myTickets ? 'mine' : name);
+  if (name === 'admin') markCurrent(`admin/${parts[1] || ''}`); // each admin page has its own link
   const page = Object.hasOwn(PAGES, name) ? PAGES[name] : null;
   try {
     if (!page || (page.role && !mayOpen(page.role)) || (await page.render(view, params, parts)) === false) {

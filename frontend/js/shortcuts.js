@@ -25,7 +25,7 @@ const PREFIX_MS = 1500; // how long `g` waits for its second key
 
 const NAVIGATION = {
   goQueue: '#/queue',
-  goMine: '#/queue?assignee=me',
+  goMine: '#/queue?view=mine',
   goQuarantine: '#/quarantine',
   goNew: '#/new',
 };

@@ -37,17 +37,6 @@ def patient_expectations() -> Iterator[None]:
     expect.set_options(timeout=5_000)
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"the console raised JavaScript errors: {errors}"
-
-
 def token(stack: LocalStack, who: str = "agent") -> str:
     return stack.issuer.tokens()[who]
 

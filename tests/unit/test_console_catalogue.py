@@ -193,7 +193,8 @@ def test_both_catalogues_have_exactly_the_same_keys_and_no_empty_value() -> None
 # Words Indonesian writes as English does; any other Indonesian value equal to the English one is a copy left
 # untranslated (the browser test only sees English values that differ from the Indonesian ones).
 SAME_IN_BOTH = {"API", "email", "Email", "WhatsApp", "Cc", "CC", "status", "Status", "tag", "Tag", "normal", "admin",
-                "Enter", "LKT-…", "{name} {value}", "({type}, {kb} KB)"}  # fmt: skip
+                "Enter", "LKT-…", "{name} {value}", "({type}, {kb} KB)",
+                "{field} {operator} {value}"}  # fmt: skip
 
 
 def test_no_indonesian_value_is_an_english_copy_left_untranslated() -> None:
@@ -295,3 +296,34 @@ def test_index_html_text_is_all_in_the_catalogue() -> None:
     parser.feed((FRONTEND / "index.html").read_text(encoding="utf-8"))
     assert parser.untranslated == []
     assert sorted(set(parser.keys) - set(catalogue("en"))) == []
+
+
+# ---------------------------------------------------------------------------- audit entries
+
+
+def audit_fields() -> set[str]:
+    """Every `field` the backend writes into a ticket's audit trail: the fields an agent may change (PATCHABLE), the
+    status a use case moves, and the entries of their own (`created`, `routing`, `macro`, `merged_from`, ...) that
+    `AuditEvent(...)`, `_set(...)` and `change_with_entry(...)` name in shared/loket."""
+    from loket.core.tickets import PATCHABLE, ROUTING
+
+    found = {*PATCHABLE, ROUTING}
+    shared = FRONTEND.parent / "shared" / "loket"
+    for path in shared.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r"AuditEvent\(\s*\w+,\s*\"(\w+)\"", source))
+        found |= set(re.findall(r"\b_set\(\s*\w+,\s*\w+,\s*\"(\w+)\"", source))
+        found |= set(re.findall(r"change_with_entry\([^\n]*\"(\w+)\",\s*\w+\)", source))
+    return found
+
+
+def test_the_audit_field_finder_sees_the_entries_of_routing_macros_and_merges() -> None:
+    assert {"created", "routing", "macro", "merged_from", "merged_into", "status", "ticket_type"} <= audit_fields()
+
+
+def test_every_audit_field_the_backend_writes_has_its_name_in_both_catalogues() -> None:
+    """The ticket page names each audit entry's field with label('field', name): a field without a key would show
+    its raw name (in English, on the Indonesian page too)."""
+    for lang in LANGUAGES:
+        keys = set(catalogue(lang))
+        assert sorted(f for f in audit_fields() if f"field.{f}" not in keys) == [], lang

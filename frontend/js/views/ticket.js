@@ -1,6 +1,7 @@
-// One ticket: header, conversation, reply and note, field edits (If-Match), audit trail and merge.
+// One ticket: header, conversation, reply and note, macros (preview, then applied in one request), field edits
+// (If-Match), audit trail (routing and macro entries in words) and merge.
 
-import { agentName, agentOptions, assigneeInput, assigneeView } from '../agents.js';
+import { agentName, agentOptions, assigneeInput, assigneeView, me } from '../agents.js';
 import { ticketPath } from '../api.js';
 import { badge, busy, field, h, hideBox, select, showError, time } from '../dom.js';
 import { label, t, tWith } from '../i18n.js';
@@ -151,6 +152,64 @@ function auditValue(ctx, name, value) {
   return shown(value);
 }
 
+/** "priority: normal → high, tags: a, b → a, b, c": the fields a routing decision or a macro changed. */
+function changeList(ctx, changes) {
+  return Object.entries(changes || {})
+    .map(([name, { old, new: now } = {}]) => `${label('field', name)}: ${auditValue(ctx, name, old)} → ${auditValue(ctx, name, now)}`)
+    .join(', ');
+}
+
+/** A sentence for the entries that are not one field's old and new value: the ticket's creation, a routing decision
+ * (by the rules, or an assignment from a group's queue) and a macro. Null for a plain field change. */
+function auditSentence(ctx, entry) {
+  const value = entry.new && typeof entry.new === 'object' && !Array.isArray(entry.new) ? entry.new : null;
+  if (!value) return null;
+  const more = (sentence) => {
+    const parts = [sentence];
+    if (value.changes && Object.keys(value.changes).length) parts.push(t('ticket.audit.changes', { changes: changeList(ctx, value.changes) }));
+    if (value.kept?.length) parts.push(t('ticket.audit.kept', { fields: value.kept.map((f) => label('field', f)).join(', ') }));
+    return parts.join('; ');
+  };
+  if (entry.field === 'created') {
+    return t('ticket.audit.created', { channel: label('channel', value.channel), subject: value.subject ?? '' });
+  }
+  if (entry.field === 'macro') return more(t('ticket.audit.macro_applied', { name: value.name ?? value.id }));
+  if (entry.field !== 'routing') return null;
+  if (value.mode && value.agent && !('rules' in value)) {
+    // an assignment from the group's queue: {mode, group, agent, turn}
+    return t('ticket.audit.routing_assigned', {
+      agent: agentName(ctx, value.agent),
+      group: value.group,
+      mode: label('ticket.audit.mode', value.mode),
+    });
+  }
+  const rules = value.rules || [];
+  let sentence;
+  if (rules.length > 1) {
+    sentence = t('ticket.audit.routed_by_rules', { group: value.group, rules: rules.map((r) => `“${r.name}”`).join(', ') });
+  } else if (rules.length === 1 || value.name) {
+    sentence = t('ticket.audit.routed_by_rule', { group: value.group, rule: rules[0]?.name ?? value.name });
+  } else {
+    sentence = t('ticket.audit.routed_default', { group: value.group });
+  }
+  if (value.assignee) sentence = `${sentence}, ${t('ticket.audit.routed_assignee', { agent: agentName(ctx, value.assignee) })}`;
+  return more(sentence);
+}
+
+function auditRow(ctx, a) {
+  const sentence = auditSentence(ctx, a);
+  return h(
+    'tr',
+    { 'data-field': a.field },
+    h('td', {}, time(a.at)),
+    h('td', {}, a.actor.email || a.actor.id || label('author', a.actor.kind)),
+    h('td', {}, label('field', a.field)),
+    sentence
+      ? h('td', { colspan: '2', class: 'audit-sentence' }, sentence)
+      : [h('td', {}, auditValue(ctx, a.field, a.old)), h('td', {}, auditValue(ctx, a.field, a.new))],
+  );
+}
+
 function auditTable(ctx, items) {
   if (!items.length) return h('p', { class: 'muted' }, t('ticket.audit.empty'));
   return h(
@@ -161,23 +220,33 @@ function auditTable(ctx, items) {
       { class: 'audit', id: 'audit-table' },
       h('caption', { class: 'visually-hidden' }, t('ticket.audit.caption')),
       h('thead', {}, h('tr', {}, ['when', 'who', 'field', 'from', 'to'].map((name) => h('th', { scope: 'col' }, t(`ticket.audit.${name}`))))),
-      h(
-        'tbody',
-        {},
-        items.map((a) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, time(a.at)),
-            h('td', {}, a.actor.email || a.actor.id || label('author', a.actor.kind)),
-            h('td', {}, label('field', a.field)),
-            h('td', {}, auditValue(ctx, a.field, a.old)),
-            h('td', {}, auditValue(ctx, a.field, a.new)),
-          ),
-        ),
-      ),
+      h('tbody', {}, items.map((a) => auditRow(ctx, a))),
     ),
   );
+}
+
+/** A macro's body with its placeholders filled in as the API will (the status link is signed by the API: the
+ * preview names it). */
+function previewText(ctx, macro, ticket) {
+  const agent = me(ctx);
+  const values = {
+    requester_name: ticket.requester.name || ticket.requester.email,
+    ticket_number: ticket.number,
+    agent_name: agent?.name || agent?.email || ctx.user?.name || '',
+    status_link: t('ticket.macro.status_link'),
+  };
+  return macro.body.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name) => (Object.hasOwn(values, name) ? values[name] : whole));
+}
+
+/** What a macro changes besides posting: "status: resolved, adds tags refund". */
+function macroActions(macro) {
+  const a = macro.actions || {};
+  const parts = [];
+  if (a.status) parts.push(`${label('field', 'status')}: ${label('status', a.status)}`);
+  if (a.priority) parts.push(`${label('field', 'priority')}: ${label('priority', a.priority)}`);
+  if (a.tags_add?.length) parts.push(t('ticket.macro.tags_add', { tags: a.tags_add.join(', ') }));
+  if (a.tags_remove?.length) parts.push(t('ticket.macro.tags_remove', { tags: a.tags_remove.join(', ') }));
+  return parts.length ? t('ticket.macro.sets', { changes: parts.join(', ') }) : '';
 }
 
 export async function renderTicket(ctx, view, ref) {
@@ -362,6 +431,77 @@ export async function renderTicket(ctx, view, ref) {
     done: t('ticket.note.done'),
   });
 
+  // macros: pick one, see it filled in for this ticket, apply it (one request: the reply or note and its changes)
+  let macros = [];
+  const macroError = h('div', { class: 'alert error', hidden: true });
+  const macroApply = h('button', { type: 'submit', class: 'primary' }, t('ticket.macro.apply'));
+  const macroPick = h('select', { id: 'macro-pick', name: 'macro' }, h('option', { value: '' }, t('ticket.macro.choose')));
+  const macroPreview = h('div', { id: 'macro-preview', class: 'macro-preview', 'aria-live': 'polite', hidden: true });
+  const macroForm = h(
+    'form',
+    { id: 'macro-form', class: 'card entry-form macro-form', 'aria-labelledby': 'macro-form-title' },
+    h('h2', { id: 'macro-form-title' }, t('ticket.macro.heading')),
+    field(t('ticket.macro.pick'), macroPick, t('ticket.macro.pick_hint')),
+    macroPreview,
+    macroError,
+    h('div', { class: 'actions' }, macroApply),
+  );
+  const chosenMacro = () => macros.find((m) => m.id === macroPick.value) || null;
+  function showPreview() {
+    const macro = chosenMacro();
+    macroPreview.hidden = !macro;
+    if (!macro) return macroPreview.replaceChildren();
+    macroPreview.replaceChildren(
+      h('h3', { id: 'macro-preview-title' }, t('ticket.macro.preview')),
+      h('p', { class: 'muted macro-kind' }, t(`ticket.macro.kind.${macro.kind}`)),
+      h('div', { class: 'entry-body macro-body', 'aria-labelledby': 'macro-preview-title' }, previewText(ctx, macro, ticket)),
+      macroActions(macro) ? h('p', { class: 'macro-actions' }, macroActions(macro)) : null,
+    );
+    return undefined;
+  }
+  macroPick.addEventListener('change', () => {
+    hideBox(macroError);
+    showPreview();
+  });
+  async function loadMacros() {
+    try {
+      const { data } = await api.get('/v1/macros');
+      macros = data.items || [];
+      macroPick.replaceChildren(
+        h('option', { value: '' }, macros.length ? t('ticket.macro.choose') : t('ticket.macro.none')),
+        ...macros.map((m) => h('option', { value: m.id }, m.name)),
+      );
+    } catch (err) {
+      if (err.status !== 401) showError(macroError, { message: t('ticket.macro.load_failed', { reason: err.message }) });
+    }
+  }
+  macroForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    busy(macroApply, async () => {
+      const macro = chosenMacro();
+      if (!macro) {
+        showError(macroError, { message: t('ticket.macro.pick_first') }, macroForm);
+        return;
+      }
+      try {
+        await api.post(ticketPath(ticket.id, `/macros/${encodeURIComponent(macro.id)}`), undefined, { 'If-Match': `"${version}"` });
+        macroPick.value = '';
+        showPreview();
+        hideBox(macroError);
+        await refresh();
+        ctx.notify(t('ticket.macro.applied', { name: macro.name, number: ticket.number }), 'success');
+      } catch (err) {
+        if (err.status === 401) return;
+        if (err.status === 412) {
+          await refresh();
+          showError(macroError, { message: t('ticket.conflict') });
+        } else {
+          showError(macroError, err, macroForm);
+        }
+      }
+    });
+  });
+
   // keyboard shortcuts of this view: r and n go to the reply and the note, a assigns the ticket to me
   ctx.actions.reply = () => replyForm.elements.body.focus();
   ctx.actions.note = () => noteForm.elements.body.focus();
@@ -428,6 +568,7 @@ export async function renderTicket(ctx, view, ref) {
         h('section', { 'aria-labelledby': 'conversation-title' }, h('h2', { id: 'conversation-title' }, t('ticket.conversation')), conversation),
         replyForm,
         noteForm,
+        macroForm, // after the composer's own forms: Tab from the heading still reaches the reply first
         h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, t('ticket.history')), auditSlot),
       ),
       h(
@@ -440,7 +581,7 @@ export async function renderTicket(ctx, view, ref) {
   );
   view.hidden = true;
   try {
-    await refresh();
+    await Promise.all([refresh(), loadMacros()]);
   } catch (err) {
     view.replaceChildren(
       h('nav', { class: 'crumbs', 'aria-label': t('ticket.crumbs') }, h('a', { href: '#/queue' }, t('nav.queue'))),
