@@ -37,8 +37,9 @@ def routers() -> list[Router]:
     from loket.channels.agent_api.search import router as search
     from loket.features.macros.routes import router as macros
     from loket.features.routing.routes import router as routing_rules
+    from loket.features.sla.routes import router as sla
 
-    return [tickets, admin, search, routing_rules, macros]
+    return [tickets, admin, search, routing_rules, macros, sla]
 
 
 def resolver() -> APIGatewayHttpResolver:

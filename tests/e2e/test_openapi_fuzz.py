@@ -35,7 +35,10 @@ ST = Path(sys.executable).with_name("st")
 #   removed, is content the schema cannot express (the message names it);
 # - 422 on POST and PUT of routing rules (at least one condition in `all` or `any`, a group or agent the directory
 #   has), on PUT /v1/admin/routing (a default group that exists) and on PUT /v1/admin/rules/order (every stored
-#   rule exactly once): cross-field or stored-state rules, each named in the message.
+#   rule exactly once): cross-field or stored-state rules, each named in the message;
+# - 422 on POST and PUT of SLA policies and calendars and on PUT /v1/admin/sla-policies/order: the SLA engine's
+#   rules (a calendar that exists, unique policy names, overlapping spans, an IANA zone, a country the `holidays`
+#   package knows, the name in the path), each named in the message.
 # Every check runs (`[checks] enabled`; `--checks all` would override the one turned off here). One is off, and
 # its probes (undeclared methods) are not sent: unsupported_method wants 405 for a method a path lacks, but an API
 # Gateway HTTP API routes on method and path together and answers 404 {"message": "Not Found"} for no route, as
@@ -109,6 +112,31 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 
 [[operations]]
 include-name = "PUT /v1/admin/rules/order"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "POST /v1/admin/sla-policies"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "PUT /v1/admin/sla-policies/{{policy}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "PUT /v1/admin/sla-policies/order"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "POST /v1/admin/calendars"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
+                                                     "5xx"]
+
+[[operations]]
+include-name = "PUT /v1/admin/calendars/{{calendar}}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429",
                                                      "5xx"]
 """

@@ -46,3 +46,21 @@ def before_first(monkeypatch: pytest.MonkeyPatch, operation: str, competitor: Ca
     with on_dynamodb_call(monkeypatch, handler):
         yield results
     assert state["fired"], f"no {operation} call happened"
+
+
+@contextmanager
+def on_dynamodb_response(monkeypatch: pytest.MonkeyPatch, handler: Callable[..., None]) -> Iterator[None]:
+    """Register `handler(model=..., parsed=...)` as an after-call hook on every DynamoDB client made from now: it
+    sees each response as botocore parsed it (the items read)."""
+    original = botocore.session.Session.create_client
+
+    def create_client(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, service_name, *args, **kwargs)
+        if service_name == "dynamodb":
+            # once per emitter, however many clients share it
+            client.meta.events.register("after-call.dynamodb", handler, unique_id=f"response-{id(handler)}")
+        return client
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
+    configure(_TableMeta.table_name, _TableMeta.region)
+    yield

@@ -192,7 +192,7 @@ def test_both_catalogues_have_exactly_the_same_keys_and_no_empty_value() -> None
 
 # Words Indonesian writes as English does; any other Indonesian value equal to the English one is a copy left
 # untranslated (the browser test only sees English values that differ from the Indonesian ones).
-SAME_IN_BOTH = {"API", "email", "Email", "WhatsApp", "Cc", "CC", "status", "Status", "tag", "Tag", "normal", "admin",
+SAME_IN_BOTH = {"API", "email", "Email", "WhatsApp", "Cc", "CC", "status", "Status", "tag", "Tag", "normal", "admin", "SLA",
                 "Enter", "LKT-…", "{name} {value}", "({type}, {kb} KB)",
                 "{field} {operator} {value}"}  # fmt: skip
 

@@ -48,5 +48,10 @@ def test_openapi_documents_every_agent_route_and_bearer_security() -> None:
         "/v1/admin/macros",
         "/v1/admin/macros/{macro}",
         "/v1/tickets/{ticket}/macros/{macro}",
+        "/v1/admin/sla-policies",
+        "/v1/admin/sla-policies/order",
+        "/v1/admin/sla-policies/{policy}",
+        "/v1/admin/calendars",
+        "/v1/admin/calendars/{calendar}",
     }
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -35,6 +35,9 @@ class EventType(StrEnum):
     MESSAGE_ADDED = "message.added"
     NOTE_ADDED = "note.added"
     AGENT_CHANGED = "agent.changed"
+    SLA_WARNED = "sla.warned"
+    SLA_BREACHED = "sla.breached"
+    SLA_FULFILLED = "sla.fulfilled"
 
 
 class EventActor(BaseModel):
@@ -120,6 +123,33 @@ class NoteAdded(_TicketEvent):
     kind: Literal["internal_note", "system"]
 
 
+class _SlaEvent(_TicketEvent):
+    """An SLA clock of the ticket warned, breached or was fulfilled (the SLA feature, actor system `sla`). `at` is the
+    instant it happened (a warning at the instant `warn_at` of the target was used); `ticket_version` the ticket's
+    version when it was recorded. `group`, `assignee` and `priority` are the ticket's then (who to tell)."""
+
+    metric: Literal["first_response", "next_response", "resolution"]
+    cycle: int = Field(ge=0)  # next_response has a cycle per answered customer message
+    policy: str = Field(max_length=100)
+    target_minutes: int = Field(ge=1)
+    due_at: str | None = None  # when the clock breaches (or did)
+    group: str | None = None
+    assignee: str | None = None
+    priority: str
+
+
+class SlaWarned(_SlaEvent):
+    type: Literal[EventType.SLA_WARNED] = EventType.SLA_WARNED
+
+
+class SlaBreached(_SlaEvent):
+    type: Literal[EventType.SLA_BREACHED] = EventType.SLA_BREACHED
+
+
+class SlaFulfilled(_SlaEvent):
+    type: Literal[EventType.SLA_FULFILLED] = EventType.SLA_FULFILLED
+
+
 Availability = Literal["available", "away", "offline"]  # loket.core.domain.directory.Availability
 
 
@@ -140,7 +170,16 @@ class AgentChanged(_Event):
 
 
 TicketEvent = Annotated[
-    TicketCreated | TicketUpdated | TicketAssigned | TicketReleased | TicketMerged | MessageAdded | NoteAdded,
+    TicketCreated
+    | TicketUpdated
+    | TicketAssigned
+    | TicketReleased
+    | TicketMerged
+    | MessageAdded
+    | NoteAdded
+    | SlaWarned
+    | SlaBreached
+    | SlaFulfilled,
     Field(discriminator="type"),
 ]
 AnyEvent = Annotated[
@@ -151,6 +190,9 @@ AnyEvent = Annotated[
     | TicketMerged
     | MessageAdded
     | NoteAdded
+    | SlaWarned
+    | SlaBreached
+    | SlaFulfilled
     | AgentChanged,
     Field(discriminator="type"),
 ]
@@ -163,6 +205,9 @@ MODELS: dict[EventType, type[_Event]] = {
     EventType.MESSAGE_ADDED: MessageAdded,
     EventType.NOTE_ADDED: NoteAdded,
     EventType.AGENT_CHANGED: AgentChanged,
+    EventType.SLA_WARNED: SlaWarned,
+    EventType.SLA_BREACHED: SlaBreached,
+    EventType.SLA_FULFILLED: SlaFulfilled,
 }
 TICKET_EVENTS = frozenset(t for t, model in MODELS.items() if issubclass(model, _TicketEvent))
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyEvent)

@@ -711,3 +711,20 @@ def _change_one(ref: str, changes: dict[str, Any], actor: Actor, scope: Scope) -
             continue
         return BulkOutcome(ref, "changed" if int(after.version) != before else "unchanged", after)
     return BulkOutcome(ref, "conflict", message=f"ticket {ref} kept changing: try again")
+
+
+SLA = Actor(kind="system", id="sla")  # who records SLA events and escalates on a breach
+
+
+def escalate_priority(ticket: TicketItem, priority: Priority, record: dict[str, Any], items: Sequence[Any]) -> None:
+    """Raise `ticket` (as read) to `priority` as the system actor `sla`, with one more audit entry (field `sla`, new
+    `record`: why), in one transaction with `items` (the SLA feature's item, audit entries and events; each under its
+    own condition). Raises VersionConflict when the ticket changed since it was read, pynamodb's TransactWriteError
+    when one of `items` did: the caller reads again."""
+    moment = clock.now()
+    change = Change(SLA, moment)
+    _set(ticket, change, "priority", priority.value)
+    change.events.append(AuditEvent(SLA, "sla", None, record, moment))
+    ticket.updated_at = at = clock.iso(moment)
+    changed = {"priority": {"old": change.events[0].old, "new": priority.value}}
+    repo.save_ticket(ticket, events=change.events, outbox=_update_events(ticket, SLA, at, changed), items=items)

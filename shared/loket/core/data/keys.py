@@ -110,3 +110,32 @@ MACRO_PREFIX = "MACRO#"
 
 def macro_sk(macro_id: str) -> str:
     return f"{MACRO_PREFIX}{macro_id}"
+
+
+SLA_PK = "SLA"
+SLA_POLICY_PREFIX = "POLICY#"
+SLA_CALENDAR_PREFIX = "CALENDAR#"
+SLA_STATE_SK = "SLA"
+SLA_SHARDS = 8  # the due index's partitions: a ticket's shard is fixed by its id
+
+
+def sla_policy_sk(policy_id: str) -> str:
+    return f"{SLA_POLICY_PREFIX}{policy_id}"
+
+
+def sla_calendar_sk(name: str) -> str:
+    return f"{SLA_CALENDAR_PREFIX}{name}"
+
+
+def sla_due_pk(shard: int) -> str:
+    return f"SLA#{shard}"
+
+
+def sla_shard(ticket_id: str) -> int:
+    import zlib
+
+    return zlib.crc32(ticket_id.encode()) % SLA_SHARDS
+
+
+def sla_due_sk(next_check: str, ticket_id: str) -> str:
+    return f"{next_check}#{ticket_id}"

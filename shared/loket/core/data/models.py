@@ -18,7 +18,10 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | tickets of a requester, newest first         | GSI `RequesterIndex` | `GSI4PK` `REQ#<email>`, `GSI4SK` `<created>#<id>`   |
 | tickets with a tag, newest first             | table (tag items) | PK `TAG#<tag>`, SK `<created>#<id>` -> BatchGet tickets |
 | tickets with a word in the subject, newest first | table (word items) | PK `WORD#<word>`, SK `<created>#<id>` -> BatchGet tickets; written with the ticket (see `loket.core.domain.words`) |
-| SLA clocks due before a time (sparse)        | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>`, `SLASK` `<due-at>#<id>`; reserved for the SLA feature: nothing writes it yet |
+| SLA clocks due before a time (sparse: only while a clock runs) | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>` (0-7, from the ticket id), `SLASK` `<next check, ISO UTC>#<id>`, on the ticket's SLA item (below) |
+| a ticket's SLA timeline, clocks and recorded SLA events | table (sla) | PK `TICKET#<id>`, SK `SLA` (versioned) |
+| SLA policy by id; every policy (by `position`) | table (sla)     | PK `SLA`, SK `POLICY#<id>`; Query begins_with `POLICY#` |
+| business calendar by name; every calendar    | table (sla)      | PK `SLA`, SK `CALENDAR#<name>`; Query begins_with `CALENDAR#` |
 | events to deliver (outbox, read by the table stream -> pipes -> SQS) | table | PK `TICKET#<id>`, SK `EVENT#<at>#<event-id>`, TTL `expires_at` |
 | rate limits (fixed windows)                  | table            | PK `RATE#<scope>#<key>`, SK `<window start>`, TTL `expires_at` |
 | ticket numbers                               | table (counter)  | PK `COUNTER#ticket-number`, SK `COUNTER`, gapless (see repository) |
@@ -358,3 +361,50 @@ class MacroItem(_Base):
     updated_at = UnicodeAttribute(default="")
     updated_by = UnicodeAttribute(default="")
     version = VersionAttribute()
+
+
+class SlaPolicyItem(_Base):
+    """An SLA policy: its document (the SLA feature's `Policy.to_dict`) and its place in the order."""
+
+    policy_id = UnicodeAttribute()
+    position = NumberAttribute()
+    document = JSONAttribute(default=dict)
+    updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class SlaCalendarItem(_Base):
+    """A business calendar (the SLA feature's `Calendar.to_dict`), by name."""
+
+    name = UnicodeAttribute()
+    document = JSONAttribute(default=dict)
+    updated_at = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class SlaStateDueIndex(GlobalSecondaryIndex["SlaStateItem"]):
+    """`SlaDueIndex` as the SLA items that write it see it (keys only)."""
+
+    Meta = _index_meta("SlaDueIndex", KeysOnlyProjection())
+    pk = UnicodeAttribute(hash_key=True, attr_name="SLAPK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SLASK")
+
+
+class SlaStateItem(_Base):
+    """A ticket's SLA: the facts of its timeline (each under the id of the event that brought it, so a repeated
+    event adds nothing), the clocks as last evaluated, the SLA events already recorded (audit trail, bus) and the
+    escalations done. It carries the sparse due-index keys while a clock runs. Kept apart from the ticket item:
+    ticket changes put the whole ticket conditioned on its version, so fields written beside them would either be
+    lost or make agents' edits stale."""
+
+    ticket_id = UnicodeAttribute(attr_name="ticket_id")
+    facts = JSONAttribute(default=list)
+    clocks = JSONAttribute(default=dict)
+    recorded: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    escalated: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    updated_at = UnicodeAttribute(default="")
+    sla_pk = UnicodeAttribute(attr_name="SLAPK", null=True)
+    sla_sk = UnicodeAttribute(attr_name="SLASK", null=True)
+    version = VersionAttribute()
+
+    sla_due_index = SlaStateDueIndex()

@@ -1,0 +1,65 @@
+"""SLA consumer: ticket events (SQS batches of bus events, partial batch failures) become facts of each ticket's SLA
+timeline, which is evaluated and recorded (`loket.features.sla.tracker.sync`): clocks, due-index keys, SLA events in
+the audit trail and on the bus. Idempotent without a store of its own: each fact is kept under its event's id and
+every write is conditioned on the SLA item's version.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loket.core.data.models import bind_data
+from loket.core.data.settings import DataSettings
+from loket.platform import config
+from loket.platform.config import AwsSettings
+from loket.platform.observability import logger
+
+# read and validated on the first invocation: a missing or malformed variable fails it, naming the variable
+SETTINGS = (AwsSettings, DataSettings)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+
+    from loket.features.sla.tracker import Rules
+
+_rules: list[Rules] = []  # the policies and calendars, read once per batch
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config.load_all(*SETTINGS)
+    bind_data()
+    # the batch utility and the SLA engine load on the first batch, not at import (cold start)
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+
+    from loket.features.sla.tracker import Rules
+
+    _rules[:] = [Rules.load()]
+    processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel, raise_on_entire_batch_failure=False)
+    return dict(
+        process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    )
+
+
+def handle_record(record: SqsRecordModel) -> dict[str, Any]:
+    """One message: its bus event's facts added to the ticket's SLA timeline (a failure retries this one alone)."""
+    import json
+
+    from loket.core import events
+    from loket.core.domain import clock
+    from loket.features.sla import tracker
+
+    if not isinstance(record.body, str):
+        raise TypeError("an SQS message body is text")
+    event = events.parse(json.loads(record.body)["detail"])
+    logger.append_keys(event_id=event.event_id, event_type=str(event.type))
+    try:
+        outcome = tracker.sync(event.ticket_id, _rules[0] if _rules else tracker.Rules.load(), clock.now(), event)
+        result = vars(outcome) if outcome else {"ticket_id": event.ticket_id, "missing": True}
+        logger.info("sla", extra={"result": result})
+        return result
+    finally:
+        logger.remove_keys(["event_id", "event_type"])
