@@ -11,6 +11,12 @@ headers) and lines of any length within the message size limit (aiosmtpd refuses
 SES does not, and real mail has them: exported logs, HTML on one line). The stored object is the message byte for
 byte, with SES's own headers on top.
 
+Which recipients are taken: an address a rule names (or its plus-addressed form, as SES matches them); an address
+a rule covers only through its domain when it is a group's address in the directory (`directory_addresses`, read at
+RCPT time, so a group the admin API has just made receives at once). In AWS the rule on the domain takes every
+address and the inbound function quarantines new mail to one that is not ours; here the client is told at once:
+550 with the reason.
+
 What the client is told when a mail cannot be handed on (stored, and given to the rule's function):
 
 - an address that is not valid UTF-8 (8-bit bytes of some legacy charset in MAIL FROM or RCPT TO) is refused
@@ -35,6 +41,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,12 +73,37 @@ class ResolvedRule:
         if not self.recipients:
             return True
         address = recipient.lower()
-        local, _, domain = address.rpartition("@")
-        unlabelled = f"{local.split('+', 1)[0]}@{domain}"  # SES: a rule for user@ also takes user+label@
-        for entry in self.recipients:
-            if entry in (address, unlabelled, domain) or (entry.startswith(".") and domain.endswith(entry)):
-                return True
-        return False
+        domain = address.rpartition("@")[2]
+        return self.names(address) or any(
+            entry == domain or (entry.startswith(".") and domain.endswith(entry)) for entry in self.recipients
+        )
+
+    def names(self, recipient: str) -> bool:
+        """The rule lists this address itself (or the address it plus-labels), not only its domain."""
+        if not self.rule.enabled:
+            return False
+        # a rule without recipients takes every address, as SES does
+        return not self.recipients or recipient.lower() in self.recipients or unlabelled(recipient) in self.recipients
+
+
+def unlabelled(address: str) -> str:
+    """`user@domain` of `user+label@domain`, lower case (SES: a rule for user@ also takes user+label@)."""
+    local, _, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def directory_addresses(dynamodb: Any, table: str) -> set[str]:
+    """The groups' addresses in the directory (a Query on its partition, as the product reads it), lower case."""
+    found: set[str] = set()
+    pages = dynamodb.get_paginator("query").paginate(
+        TableName=table,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :group)",
+        ExpressionAttributeValues={":pk": {"S": "DIRECTORY"}, ":group": {"S": "GROUP#"}},
+        ProjectionExpression="address",
+    )
+    for page in pages:
+        found.update(item["address"]["S"].lower() for item in page["Items"] if item.get("address", {}).get("S"))
+    return found
 
 
 class ReceiptRules:
@@ -83,12 +115,18 @@ class ReceiptRules:
         invoker: AsyncInvoker,
         region: str,
         account: str,
+        known: Callable[[], set[str]] | None = None,
     ) -> None:
         self.rules, self.runtime, self.s3, self.invoker = rules, runtime, s3, invoker
         self.region, self.account = region, account
+        self.known = known  # the addresses a rule covering only their domain takes (the directory's groups)
 
     def accepts(self, recipient: str) -> bool:
-        return any(rule.covers(recipient) for rule in self.rules)
+        if any(rule.names(recipient) for rule in self.rules):
+            return True
+        if not any(rule.covers(recipient) for rule in self.rules):
+            return False
+        return self.known is None or unlabelled(recipient) in self.known()
 
     def receive(self, raw: bytes, mail_from: str, recipients: list[str]) -> str:
         """Run the rules on one message; returns the SES message id. Logs what was stored before a failure."""
@@ -289,7 +327,17 @@ class _Handler:
     ) -> str:
         if refused := _not_utf8(address, "recipient", "5.1.3"):
             return refused
-        if not self.rules.accepts(address):
+        try:
+            accepted = await server.loop.run_in_executor(None, self.rules.accepts, address)
+        except Exception as exc:  # the directory could not be read: the client tries again later
+            log.warning("SMTP: could not check recipient <%s>: %s", address, exc)
+            return "451 4.3.0 the recipient could not be checked, try again later"
+        if not accepted:
+            if any(rule.covers(address) for rule in self.rules.rules):
+                return (
+                    f"550 5.1.1 <{address}> is neither an address a receipt rule names (the support address) "
+                    "nor a group's address in the directory"
+                )
             return f"550 5.1.1 no receipt rule accepts mail for <{address}>"
         envelope.rcpt_tos.append(address)
         return "250 OK"

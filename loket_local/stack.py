@@ -25,7 +25,7 @@ from loket_local.gateway import Gateway, resolve_cors
 from loket_local.lambdas import FunctionRuntime
 from loket_local.schedules import Scheduler, Trigger, schedule_event
 from loket_local.settings import LocalSettings
-from loket_local.smtp import ReceiptRules, ResolvedRule, SmtpServer
+from loket_local.smtp import ReceiptRules, ResolvedRule, SmtpServer, directory_addresses
 from loket_local.sources import (
     AsyncInvoker,
     PipePoller,
@@ -434,7 +434,12 @@ class LocalStack:
             rules.append(ResolvedRule(rule, actions, recipients))
         if not rules:
             self.notes.append("no SES receipt rule in the template: SMTP accepts no recipient yet")
-        self.receipt = ReceiptRules(rules, self.runtime, self.aws.client("s3"), self.invoker, self.region, self.account)
+        table = self.aws.tables().get("TicketsTable")
+        dynamodb = self.aws.client("dynamodb")
+        known = (lambda: directory_addresses(dynamodb, table)) if table else None
+        self.receipt = ReceiptRules(
+            rules, self.runtime, self.aws.client("s3"), self.invoker, self.region, self.account, known
+        )
         self.smtp = SmtpServer(self.receipt, self.settings.host, self.smtp_port)
         self.smtp.start()
 

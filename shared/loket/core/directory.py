@@ -51,6 +51,7 @@ __all__ = [
     "check_agent",
     "email_of",
     "group",
+    "group_addresses",
     "group_by_address",
     "groups",
     "references_to",
@@ -95,6 +96,12 @@ def group_by_address(address: str) -> Group | None:
     """The group whose support address this is (case-insensitive), or None."""
     wanted = address.strip().lower()
     return next((g for g in repo.list_groups() if g.address and g.address == wanted), None)
+
+
+def group_addresses() -> dict[str, str]:
+    """Every group's address (lower case) -> the group's name: the mailboxes besides the support address that take
+    mail (inbound mail, the notifier's own addresses). One Query of the directory's partition."""
+    return {g.address: g.name for g in repo.list_groups() if g.address}
 
 
 def check_agent(new: Agent) -> None:

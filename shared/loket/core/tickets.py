@@ -445,6 +445,9 @@ def _update_events(ticket: TicketItem, actor: Actor, at: str, changed: dict[str,
 
 
 ROUTING = "routing"  # the audit field of a routing decision, and where the ticket remembers it (`extra.routing`)
+# `extra.group_address`: {group, address} of a ticket opened by mail to a group's address (the inbound channel sets
+# it; routing reads it: the rules may move such a ticket, the default group does not take it)
+GROUP_ADDRESS = "group_address"
 ROUTER = Actor(kind="system", id="router")  # who routes by the rules and assigns from a group's queue
 
 

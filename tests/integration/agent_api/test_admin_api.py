@@ -1,8 +1,10 @@
 """The admin API on moto: groups and agents (/v1/admin/...), a lead's limited rights, PUT /v1/me/availability, the
-logins it creates in the Cognito pool, and deletions that tickets still refer to (409 naming them, or move_to)."""
+logins it creates in the Cognito pool (and disables when the agent is deleted), deletions that tickets still refer to
+(409 naming them, or move_to), and the caller named as the actor of what a change writes (not `system`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 
 from loket.core import directory
 from loket.core.data import tickets as ticket_repo
+from loket.core.data.models import OutboxItem
 from loket.core.domain.directory import Agent, Group
 from loket.platform.aws import reset as reset_platform
 from tests.integration.agent_api.conftest import ADMIN, AGENT, Api, DynamoCalls
@@ -476,3 +479,93 @@ def test_if_match_must_be_a_version(api: Api) -> None:
     assert bad.status == 422 and "if-match" in bad.body["error"]["message"]
     malformed = api("admin_create_group", raw_body="\x00", claims=ADMIN)
     assert malformed.status == 400
+
+
+# --- who acted, and logins of deleted agents ------------------------------------------------------
+
+
+def _agent_events() -> list[dict[str, Any]]:
+    items = OutboxItem.query("DIRECTORY", OutboxItem.sk.startswith("EVENT#"), consistent_read=True)
+    payloads = [i.payload if isinstance(i.payload, dict) else json.loads(i.payload) for i in items]
+    return [p for p in payloads if p["type"] == "agent.changed"]
+
+
+def test_agent_changed_events_name_the_admin_the_lead_and_the_agent_who_acted(api: Api) -> None:
+    directory.save_group(Group("billing"))
+    directory.save_agent(Agent("lead-1", "lead@example.com", "Lena", role="lead", groups=("billing",)))
+    directory.save_agent(Agent("agent-1", "agent@example.com", "Ani", groups=("billing",)))
+    created = api(
+        "admin_create_agent", body={"id": "sub-rina", "email": "rina@example.com", "groups": ["billing"]}, claims=ADMIN
+    )
+    assert created.status == 201, created.body
+    patched = api("admin_patch_agent", path={"agent": "sub-rina"}, body={"capacity": 3}, headers=_etag(1), claims=LEAD)
+    assert patched.status == 200, patched.body
+    put = api(
+        "admin_put_agent",
+        path={"agent": "sub-rina"},
+        body={"email": "rina@example.com", "groups": ["billing"], "availability": "away", "capacity": 3},
+        headers=_etag(2),
+        claims=ADMIN,
+    )
+    assert put.status == 200, put.body
+    mine = api("put_my_availability", body={"availability": "available"}, claims=AGENT)
+    assert mine.status == 200, mine.body
+
+    by_change = [(e["agent_id"], e["actor"]["id"], e["actor"]["kind"]) for e in _agent_events()]
+
+    assert ("sub-rina", "admin-1", "agent") in by_change  # created
+    assert ("sub-rina", "lead-1", "agent") in by_change  # capacity, by the lead
+    assert by_change.count(("sub-rina", "admin-1", "agent")) == 2  # and the availability, by the admin
+    assert ("agent-1", "agent-1", "agent") in by_change  # their own toggle
+    assert all(actor != "system" and actor != "directory" for _a, actor, _k in by_change[-4:])
+
+
+def test_moving_an_agents_tickets_names_the_admin_in_the_audit(api: Api) -> None:
+    directory.save_agent(Agent("sub-rina", "rina@example.com"))
+    directory.save_agent(Agent("sub-budi", "budi@example.com"))
+    ticket = api.create(assignee="sub-rina")
+
+    moved = api(
+        "admin_delete_agent", path={"agent": "sub-rina"}, query={"move_to": "sub-budi"}, headers=_etag(1), claims=ADMIN
+    )
+
+    assert moved.status == 204, moved.body
+    audit = api("list_audit", ticket=ticket["id"], claims=ADMIN).body["items"]
+    [entry] = [a for a in audit if a["field"] == "assignee" and a["new"] == "sub-budi"]
+    assert entry["actor"]["id"] == "admin-1"
+
+
+def test_deleting_an_agent_disables_their_login_and_a_refused_deletion_does_not(api: Api, pool: str) -> None:
+    created = api("admin_create_agent", body={"email": "rina@example.com", "name": "Rina"}, claims=ADMIN)
+    assert created.status == 201, created.body
+    rina = created.body["id"]
+    ticket = api.create(assignee=rina)
+    cognito = boto3.client("cognito-idp")
+
+    refused = api("admin_delete_agent", path={"agent": rina}, query={}, headers=_etag(1), claims=ADMIN)
+    assert refused.status == 409
+    assert cognito.admin_get_user(UserPoolId=pool, Username="rina@example.com")["Enabled"] is True
+
+    api("patch_ticket", ticket=ticket["id"], body={"assignee": None}, headers=_etag(ticket["version"]), claims=ADMIN)
+    deleted = api("admin_delete_agent", path={"agent": rina}, query={}, headers=_etag(1), claims=ADMIN)
+
+    assert deleted.status == 204, deleted.body
+    assert cognito.admin_get_user(UserPoolId=pool, Username="rina@example.com")["Enabled"] is False
+
+
+def test_deleting_an_agent_whose_login_lives_elsewhere_deletes_them_only(api: Api, pool: str) -> None:
+    directory.save_agent(Agent("sub-elsewhere", "else@example.com"))
+
+    deleted = api("admin_delete_agent", path={"agent": "sub-elsewhere"}, query={}, headers=_etag(1), claims=ADMIN)
+
+    assert deleted.status == 204, deleted.body
+    assert directory.agent("sub-elsewhere") is None
+    assert boto3.client("cognito-idp").list_users(UserPoolId=pool)["Users"] == []
+
+
+def test_without_a_pool_deleting_an_agent_still_works(api: Api) -> None:
+    directory.save_agent(Agent("sub-rina", "rina@example.com"))
+
+    deleted = api("admin_delete_agent", path={"agent": "sub-rina"}, query={}, headers=_etag(1), claims=ADMIN)
+
+    assert deleted.status == 204, deleted.body

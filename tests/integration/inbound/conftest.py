@@ -83,8 +83,8 @@ def ses_event(
     ses = event["Records"][0]["ses"]
     if ses_message_id:
         ses["mail"]["messageId"] = ses_message_id
-    if recipients is not None:
-        ses["receipt"]["recipients"] = recipients
+    # the envelope recipients the receipt rule matched: the support address these tests configure, unless given
+    ses["receipt"]["recipients"] = recipients if recipients is not None else [SUPPORT]
     if source is not None:
         ses["mail"]["source"] = source
     for name, status in verdicts.items():  # spam="FAIL" -> receipt.spamVerdict.status

@@ -226,3 +226,20 @@ def test_a_ticket_no_rule_moves_is_not_written_to() -> None:
     assert (decision.group, decision.rule, decision.changes) == (repo.get_ticket(ticket_id).group, None, {})
     assert repo.get_ticket(ticket_id).version == version
     assert _routing_entries(ticket_id) == []
+
+
+def test_a_ticket_mailed_to_a_group_address_is_moved_by_a_rule_but_never_by_the_default_group() -> None:
+    ruleset.change_settings("first", "general", 0)
+    ruleset.create(_rule("Billing words", "subject", "contains", "invoice", group="billing"))
+    mailed = {svc.GROUP_ADDRESS: {"group": "technical", "address": "technical@loket.example"}}
+    moved = _ticket("Invoice twice", group="technical", extra=mailed)
+    stays = _ticket("Printer on fire", group="technical", extra=mailed)
+
+    by_rule = route(moved, "event-1")
+    no_rule = route(stays, "event-2")
+
+    assert (by_rule.group, by_rule.changes) == ("billing", {"group": {"old": "technical", "new": "billing"}})
+    assert repo.get_ticket(moved).group == "billing"
+    assert (no_rule.group, no_rule.default_group, no_rule.changes) == ("technical", True, {})
+    assert repo.get_ticket(stays).group == "technical"
+    assert _routing_entries(stays) == []

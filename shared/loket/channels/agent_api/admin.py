@@ -8,7 +8,8 @@ unless `move_to` says where they go (`loket.core.directory`, references register
 and the features).
 
 Creating an agent creates their login (`loket.channels.agent_api.logins`): the Cognito user, in the group of their
-role, whose `sub` is the agent's id. An `id` in the request registers an agent whose login already exists (its
+role, whose `sub` is the agent's id; deleting the agent disables it. Every change names the caller as the actor of
+its `agent.changed` event and of the audit entries of tickets it moves. An `id` in the request registers an agent whose login already exists (its
 subject), without touching the pool.
 """
 
@@ -338,7 +339,7 @@ def create_agent(body: AgentCreate) -> Response[AgentOut]:
         from loket.channels.agent_api import logins
 
         new = replace(new, agent_id=logins.create_login(new.email, new.name, new.role))
-    return _answer(AgentOut.of(directory.save_agent(new, None)), 201)
+    return _answer(AgentOut.of(directory.save_agent(new, None, actor=current_actor(router))), 201)
 
 
 @router.get("/v1/admin/agents/<agent>", summary="One agent; ETag is their version", tags=["admin"])
@@ -373,7 +374,7 @@ def put_agent(agent: AgentRef, body: AgentIn, if_match: IfMatch = None) -> Respo
         username = logins.username_of(current.agent_id)
         if username is not None:
             logins.set_role(username, new.role)
-    return _answer(AgentOut.of(directory.save_agent(new, expected)))
+    return _answer(AgentOut.of(directory.save_agent(new, expected, actor=current_actor(router))))
 
 
 @router.patch(
@@ -386,14 +387,15 @@ def put_agent(agent: AgentRef, body: AgentIn, if_match: IfMatch = None) -> Respo
 def patch_agent(agent: AgentRef, body: AgentLimits, if_match: IfMatch = None) -> Response[AgentOut]:
     expected = expected_version(if_match, "agent")
     current = _agent(agent)
-    if not _lead_reaches(current_actor(router), current):
+    actor = current_actor(router)
+    if not _lead_reaches(actor, current):
         raise Forbidden(f"agent {agent} is in none of your groups: a lead changes the agents of their own groups")
     new = replace(
         current,
         availability=body.availability if body.availability is not None else current.availability,
         capacity=body.capacity if body.capacity is not None else current.capacity,
     )
-    return _answer(AgentOut.of(directory.save_agent(new, expected)))
+    return _answer(AgentOut.of(directory.save_agent(new, expected, actor=actor)))
 
 
 @router.delete(
@@ -414,6 +416,9 @@ def delete_agent(
 ) -> Response[str]:
     expected = expected_version(if_match, "agent")
     directory.remove_agent(agent, expected, move_to=move_to, actor=current_actor(router))
+    from loket.channels.agent_api import logins
+
+    logins.disable_login(agent)  # after the removal: a refused removal (409, 412) leaves the login as it was
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
 
 
@@ -429,4 +434,4 @@ def put_my_availability(body: AvailabilityIn, if_match: IfMatch = None) -> Respo
     if directory.agent(actor.id) is None:
         raise NotFound("agent", actor.id)
     expected = expected_version(if_match, "agent") if if_match is not None else None
-    return _answer(AgentOut.of(directory.change_availability(actor.id, body.availability, expected)))
+    return _answer(AgentOut.of(directory.change_availability(actor.id, body.availability, expected, actor=actor)))

@@ -1,5 +1,6 @@
 """Agents' logins in the Cognito user pool (USER_POOL_ID): creating an agent creates their user, in the group of
-their role; changing the role moves the user to that group. The user's `sub` is the agent's id in the directory
+their role; changing the role moves the user to that group; deleting the agent disables the user (AdminDisableUser:
+no new sign-in, no refresh; the user stays, so the pool keeps who it was). The user's `sub` is the agent's id in the directory
 and the subject of their tokens.
 
 In AWS the pool is the template's `AgentUserPool`; on a laptop the same template's pool is built by the
@@ -69,3 +70,14 @@ def username_of(sub: str) -> str | None:
     client = aws.cognito_idp()
     found = client.list_users(UserPoolId=_pool(), Filter=f'sub = "{sub}"', Limit=1)["Users"]
     return str(found[0]["Username"]) if found else None
+
+
+def disable_login(sub: str) -> str | None:
+    """Disable the pool's user with this `sub` (the agent was deleted); answers its username, or None when the pool
+    has no such user (an agent registered with a login that lives elsewhere) or the deployment has no pool."""
+    if not config.load(AgentApiSettings).user_pool_id:
+        return None
+    username = username_of(sub)
+    if username is not None:
+        aws.cognito_idp().admin_disable_user(UserPoolId=_pool(), Username=username)
+    return username

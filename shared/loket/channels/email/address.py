@@ -1,4 +1,5 @@
-"""The signed plus-address Loket puts in Reply-To: `support+LKT-1042.<token>@example.com`.
+"""The signed plus-address Loket puts in Reply-To: `support+LKT-1042.<token>@example.com`, or on the address of
+the ticket's group (`billing+LKT-1042.<token>@example.com`).
 
 A reply to it threads to ticket 1042 without relying on headers the customer's client may drop;
 the token (HMAC over the number) stops anyone from posting into a ticket by guessing its number.
@@ -7,6 +8,7 @@ the token (HMAC over the number) stops anyone from posting into a ticket by gues
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from email.utils import parseaddr
 
 from loket.core.domain.ticket import NUMBER_PATTERN, format_number
@@ -20,13 +22,17 @@ def reply_address(support_address: str, number: int) -> str:
     return f"{local}+{format_number(number)}.{signing.sign('reply', str(number))}@{domain}"
 
 
-def ticket_number_from(address: str, support_address: str) -> int | None:
-    """The ticket number of a correctly signed plus-address of our support mailbox, else None."""
+def ticket_number_from(address: str, own_addresses: str | Iterable[str]) -> int | None:
+    """The ticket number of a correctly signed plus-address of one of our mailboxes (the support address, a
+    group's address), else None."""
     _name, addr = parseaddr(address)
     local, _, domain = addr.partition("@")
-    support_local, _, support_domain = support_address.lower().partition("@")
     base, plus, tag = local.partition("+")
-    if not plus or base.lower() != support_local or domain.lower() != support_domain:
+    owned = {
+        own.lower().partition("@")[::2]
+        for own in ([own_addresses] if isinstance(own_addresses, str) else own_addresses)
+    }
+    if not plus or (base.lower(), domain.lower()) not in owned:
         return None
     match = _TAG.match(tag)
     if not match or not signing.verify("reply", match.group(1), match.group(2)):

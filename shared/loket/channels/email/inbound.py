@@ -7,8 +7,12 @@ Steps, each safe to repeat (SES invokes the function asynchronously and Lambda r
 3. the same Message-ID recorded before -> this mail was handled already: nothing more (one message);
 4. SES verdicts: virus FAIL quarantines (not releasable), spam FAIL quarantines (releasable);
 5. the loop gate and the per-sender burst limit mark the mail `automatic` (no acknowledgement), with reasons;
-6. threading (`loket.channels.email.threads`): In-Reply-To/References, signed plus-address, subject token, else new;
-7. attachments to the attachments bucket under the mail's own prefix (same keys on a retry), then one
+6. threading (`loket.channels.email.threads`): In-Reply-To/References, signed plus-address (of the support address
+   or a group's), subject token, else new;
+7. a new ticket's group: the first envelope recipient that is a group's address (`loket.core.directory`), else the
+   default group. A new ticket none of whose envelope recipients is ours (the receipt rule takes the whole support
+   domain, so `sales@` or a deleted group's address arrives too) is quarantined, releasable, naming the recipients;
+8. attachments to the attachments bucket under the mail's own prefix (same keys on a retry), then one
    transactional write through `loket.core.tickets`; a Message-ID recorded meanwhile is a duplicate.
 
 Bad content never raises: only the infrastructure can (S3/DynamoDB errors), and then Lambda retries.
@@ -26,6 +30,7 @@ from loket.channels.email.parse import MailParseError, ParsedMail, parse_message
 from loket.channels.email.quote import strip_quoted
 from loket.channels.email.ses import SesNotice
 from loket.channels.email.settings import InboundSettings
+from loket.core import directory
 from loket.core import tickets as service
 from loket.core.data import keys, limits
 from loket.core.data import tickets as repo
@@ -52,6 +57,8 @@ ADDED = "added"
 FOLLOW_UP = "follow_up"
 DUPLICATE = "duplicate"
 QUARANTINED = "quarantined"
+
+GROUP_ADDRESS = service.GROUP_ADDRESS  # ticket.extra key: the mail came to this group's address
 
 
 @dataclass
@@ -91,7 +98,8 @@ def receive(notice: SesNotice) -> InboundResult:
         return InboundResult(DUPLICATE, ticket_id=known)
 
     sender = mail.from_email or _address(notice.source) or _first_address(notice.header_from) or UNKNOWN_SENDER
-    own = [settings.support_address]
+    groups = directory.group_addresses()
+    own = [settings.support_address, *groups]
     reasons = loops.gate_reasons(mail, notice.source, own)
     if sender != UNKNOWN_SENDER and not limits.hit(
         "mail-sender", sender, settings.mail_sender_burst_limit, settings.mail_sender_burst_window_seconds
@@ -104,7 +112,10 @@ def receive(notice: SesNotice) -> InboundResult:
     elif notice.spam_failed:
         quarantine = ("spam: SES spam verdict FAIL", True)
 
-    ticket, rule = _find_thread(mail, notice, sender, message_id, bounced=loops.DSN in reasons)
+    ticket, rule = _find_thread(mail, notice, sender, message_id, own, bounced=loops.DSN in reasons)
+    group = _group_of(notice.recipients, groups)
+    if quarantine is None and ticket is None and (stranger := _unknown_recipients(notice.recipients, own)):
+        quarantine = (f"recipient: {stranger} is neither the support address nor a group's address", True)
     if quarantine is not None and ticket is not None:
         # held mail never enters a live conversation; the agent who releases it sees where it belonged
         thread_hint: dict[str, Any] = {"ticket_id": ticket.ticket_id, "number": ticket.number, "rule": rule}
@@ -186,7 +197,8 @@ def receive(notice: SesNotice) -> InboundResult:
                     cc=_ticket_cc(mail, sender, own),
                     attachments=refs,
                     message_id=message_id,
-                    extra={"mail": {"verdicts": notice.verdicts(), "gate": reasons}},
+                    group=group,
+                    extra=_ticket_extra(notice, reasons, group, groups),
                     entry_extra=extra,
                     automatic=automatic,
                     quarantine_reason=quarantine[0] if quarantine else None,
@@ -215,7 +227,7 @@ def receive(notice: SesNotice) -> InboundResult:
 
 
 def _find_thread(
-    mail: ParsedMail, notice: SesNotice, sender: str, message_id: str, bounced: bool = False
+    mail: ParsedMail, notice: SesNotice, sender: str, message_id: str, own: list[str], bounced: bool = False
 ) -> tuple[TicketItem | None, str]:
     for candidate in threads.reply_candidates(mail, message_id):
         ticket_id = repo.find_lookup(keys.message_id_pk(candidate))
@@ -225,9 +237,8 @@ def _find_thread(
     returned_to = repo.find_lookup(keys.message_id_pk(returned)) if returned else None
     if returned_to and (ticket := _live(returned_to)) is not None:
         return ticket, threads.BY_RETURNED
-    support = config.load(InboundSettings).support_address
     for address in [*notice.recipients, *mail.to, *mail.cc]:
-        number = ticket_number_from(address, support)
+        number = ticket_number_from(address, own)
         if number is not None and (ticket := _by_number(number)) is not None:
             return ticket, threads.BY_ADDRESS
     number = threads.subject_number(mail.subject)
@@ -254,6 +265,36 @@ def _live(ticket_id: str) -> TicketItem | None:
             return ticket
         ticket_id = ticket.merged_into
     return ticket
+
+
+# --- recipients ----------------------------------------------------------------------------------------
+
+
+def _unlabelled(address: str) -> str:
+    local, _, domain = _address(address).rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if local else ""
+
+
+def _group_of(recipients: list[str], groups: dict[str, str]) -> str | None:
+    """The group of the first envelope recipient that is a group's address (plus-tags ignored), else None."""
+    return next((groups[a] for a in map(_unlabelled, recipients) if a in groups), None)
+
+
+def _unknown_recipients(recipients: list[str], own: list[str]) -> str | None:
+    """The envelope recipients, named, when none of them is ours (the support address or a group's, any plus-tag);
+    None when one is, or when SES named none."""
+    if not recipients or any(is_own_address(r, own) for r in recipients):
+        return None
+    return ", ".join(_address(r) or r for r in recipients[:5])[:300]
+
+
+def _ticket_extra(notice: SesNotice, reasons: list[str], group: str | None, groups: dict[str, str]) -> dict[str, Any]:
+    extra: dict[str, Any] = {"mail": {"verdicts": notice.verdicts(), "gate": reasons}}
+    if group is not None:
+        # routing: a rule may still move the ticket, the default group never takes it back (features/routing)
+        address = next(a for a, name in groups.items() if name == group)
+        extra[GROUP_ADDRESS] = {"group": group, "address": address}
+    return extra
 
 
 # --- content -------------------------------------------------------------------------------------------

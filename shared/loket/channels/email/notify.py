@@ -36,8 +36,11 @@ from the directory (`loket.core.directory.email_of`); an agent the directory doe
 with a warning in the log. An agent who assigns a ticket to themself gets no notice. The notice has no
 Reply-To: a reply to it is not a message to the customer.
 
-Every customer mail has the `[LKT-1042]` token in its subject, Reply-To the signed plus-address of
-the ticket, In-Reply-To and References built from the Message-IDs of the ticket's earlier entries,
+Every mail about a ticket goes out From the address of the ticket's group (`loket.core.directory`; a group
+without one, one off the support domain, or one the directory no longer has: MAIL_FROM_ADDRESS, else the support
+address); a customer mail has
+Reply-To the signed plus-address of the ticket on that same address (`billing+LKT-1042.<token>@`, which the
+inbound function threads like the support address's), In-Reply-To and References built from the Message-IDs of the ticket's earlier entries,
 and its own Message-ID, recorded as a lookup item pointing at the ticket before the mail is sent.
 The language is the ticket's `extra["lang"]` (recorded by the web form), else DEFAULT_LANGUAGE.
 
@@ -244,7 +247,7 @@ def deliver(event: Mailed) -> dict[str, Any]:
     raw = outbound.build(out).as_bytes()
     from loket.platform import ses
 
-    ses_id = ses.send_raw(settings.sender_address, out.destinations, raw, settings.ses_region)
+    ses_id = ses.send_raw(out.sender.address, out.destinations, raw, settings.ses_region)
     metrics.add_metric(name="MailSent", unit=MetricUnit.Count, value=1)
     logger.info(
         "mail sent", extra={"message_id": out.message_id, "ses_message_id": ses_id, "recipients": len(out.destinations)}
@@ -281,10 +284,12 @@ def acknowledgement_skip_reason(channel: str, automatic: bool, status: str, firs
 
 
 def customer_recipients(
-    ticket: TicketItem, settings: NotifierSettings, with_cc: bool
+    ticket: TicketItem, settings: NotifierSettings, with_cc: bool, groups: Sequence[str] = ()
 ) -> tuple[list[outbound.Mailbox], list[outbound.Mailbox]]:
-    """(To, Cc): the requester and, for replies, the CCs; invalid, duplicate and our own addresses dropped."""
+    """(To, Cc): the requester and, for replies, the CCs; invalid, duplicate and our own addresses (the support
+    address, the sender, the `groups`' addresses) dropped."""
     seen: set[str] = set()
+    own = (settings.support_address, settings.sender_address, *groups)
 
     def keep(address: str | None, name: str = "") -> outbound.Mailbox | None:
         clean = outbound.clean_address(address)
@@ -292,7 +297,7 @@ def customer_recipients(
             logger.warning("recipient left out", extra={"reason": UNSENDABLE.format(whose="the recipient's")})
         if clean is None or clean.lower() in seen:
             return None
-        if is_own_address(clean, (settings.support_address, settings.sender_address)):
+        if is_own_address(clean, own):
             return None
         seen.add(clean.lower())
         return outbound.Mailbox(clean, name)
@@ -316,6 +321,28 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "loket.invalid"
 
 
+def _group_address(ticket: TicketItem, settings: NotifierSettings) -> str | None:
+    """The address of the ticket's group when it has one on the support domain (the domain SES sends from and
+    receives for: an address elsewhere could neither be sent from nor answered), else None."""
+    group = directory.group(ticket.group) if ticket.group else None
+    if group is None or not group.address:
+        return None
+    if _domain(group.address).lower() != _domain(settings.support_address).lower():
+        logger.warning("group address off the support domain, not used", extra={"group": group.name})
+        return None
+    return group.address
+
+
+def sender_of(ticket: TicketItem, settings: NotifierSettings) -> str:
+    """The address a ticket's mail goes out from: its group's address, else the configured sender."""
+    return _group_address(ticket, settings) or settings.sender_address
+
+
+def reply_to_of(ticket: TicketItem, settings: NotifierSettings) -> str:
+    """Where a customer's reply goes: the signed plus-address on the group's address, else on the support address."""
+    return reply_address(_group_address(ticket, settings) or settings.support_address, int(ticket.number))
+
+
 def _customer_mail(
     event: Mailed,
     ticket: TicketItem,
@@ -333,17 +360,18 @@ def _customer_mail(
     number = format_number(int(ticket.number))
     rendered = templates.render(template, lang, {"number": number, "team": settings.mail_from_name, **values})
     references = outbound.thread_references(thread)
+    sender = sender_of(ticket, settings)
     return outbound.Outgoing(
-        sender=outbound.Mailbox(settings.sender_address, sender_name),
+        sender=outbound.Mailbox(sender, sender_name),
         to=to,
         cc=cc,
         subject=outbound.ticket_subject(int(ticket.number), rendered.subject),
         text=rendered.text,
         html=html,
-        message_id=outbound.message_id_for(event.event_id, _domain(settings.sender_address)),
+        message_id=outbound.message_id_for(event.event_id, _domain(sender)),
         ticket_number=int(ticket.number),
         date=clock.now(),
-        reply_to=reply_address(settings.support_address, int(ticket.number)),
+        reply_to=reply_to_of(ticket, settings),
         in_reply_to=references[-1] if references else None,
         references=references,
         auto_submitted=auto_submitted,
@@ -368,7 +396,7 @@ def _acknowledgement(event: TicketCreated, ticket: TicketItem, settings: Notifie
 def _acknowledgement_mail(
     event: Mailed, ticket: TicketItem, settings: NotifierSettings, first: EntryItem | None
 ) -> Planned:
-    to, _cc = customer_recipients(ticket, settings, with_cc=False)
+    to, _cc = customer_recipients(ticket, settings, with_cc=False, groups=list(directory.group_addresses()))
     if not to:
         return _no_address_reason(ticket.requester_email, "the requester's", "the requester has no address we can mail")
     if not limits.hit("ack", to[0].address, settings.ack_limit_per_hour, 3600):
@@ -433,7 +461,7 @@ def _public_reply(event: MessageAdded, ticket: TicketItem, settings: NotifierSet
     entry = entries[position]
     if not (entry.body_text or "").strip():
         return "the reply is empty"
-    to, cc = customer_recipients(ticket, settings, with_cc=True)
+    to, cc = customer_recipients(ticket, settings, with_cc=True, groups=list(directory.group_addresses()))
     if not to:
         return _no_address_reason(ticket.requester_email, "the requester's", "the ticket has no address we can mail")
     author = outbound.header_text(entry.author_name or "", 100)
@@ -500,12 +528,13 @@ def _assignment_notice(event: TicketAssigned, ticket: TicketItem, settings: Noti
             "team": settings.mail_from_name,
         },
     )
+    sender = sender_of(ticket, settings)
     out = outbound.Outgoing(
-        sender=outbound.Mailbox(settings.sender_address, settings.mail_from_name),
+        sender=outbound.Mailbox(sender, settings.mail_from_name),
         to=[outbound.Mailbox(address)],
         subject=outbound.ticket_subject(int(ticket.number), rendered.subject),
         text=rendered.text,
-        message_id=outbound.message_id_for(event.event_id, _domain(settings.sender_address)),
+        message_id=outbound.message_id_for(event.event_id, _domain(sender)),
         ticket_number=int(ticket.number),
         date=clock.now(),
         auto_submitted=outbound.AUTO_GENERATED,

@@ -8,10 +8,13 @@ so a re-delivered or replayed event changes nothing and answers the decision mad
 
 What a person chose stands (kept, and listed in the audit entry as `kept`):
 - the group, when an agent changed it, or when the ticket did not start in the default group (an agent opened it
-  through the API with a group, or it is the follow-up of a closed ticket and kept that ticket's group);
+  through the API with a group, or it is the follow-up of a closed ticket and kept that ticket's group) and not by
+  mail to a group's address;
 - the assignee, when the ticket has one;
 - the priority and type, when an agent changed them.
-The rules' other actions still apply. A quarantined, closed or merged ticket is not routed (nothing is
+The rules' other actions still apply. A ticket mailed to a group's address (`extra.group_address`) starts in that
+group: a rule that picks a group moves it (the customer chose a mailbox, the rules know the words), but the
+default group never takes it when no rule picks one. A quarantined, closed or merged ticket is not routed (nothing is
 remembered, so a released ticket is routed when the router sees it released).
 """
 
@@ -25,7 +28,7 @@ from loket.core.data.models import TicketItem
 from loket.core.data.settings import DataSettings
 from loket.core.domain.errors import VersionConflict
 from loket.core.domain.ticket import Status
-from loket.core.tickets import ROUTING, record_routing
+from loket.core.tickets import GROUP_ADDRESS, ROUTING, record_routing
 from loket.features.routing import ruleset
 from loket.features.routing.rules import Outcome, evaluate
 from loket.platform import config
@@ -73,16 +76,23 @@ def _kept(ticket: TicketItem) -> list[str]:
     """The fields a person set, which routing leaves alone."""
     changed_by_agents = {a.field for a in ticket_repo.list_audit(ticket.ticket_id) if a.actor_kind == "agent"}
     kept = {f for f in _KEEPABLE if f in changed_by_agents}
-    if ticket.group != config.load(DataSettings).default_group:
+    if ticket.group != config.load(DataSettings).default_group and not _by_group_address(ticket):
         kept.add("group")
     if ticket.assignee:
         kept.add("assignee")
     return [f for f in _KEEPABLE if f in kept]
 
 
+def _by_group_address(ticket: TicketItem) -> bool:
+    """Opened by mail to a group's address, in that group (the rules may move it, the default group does not)."""
+    found = (ticket.extra or {}).get(GROUP_ADDRESS)
+    return isinstance(found, dict) and found.get("group") == ticket.group
+
+
 def _changes(ticket: TicketItem, outcome: Outcome, kept: list[str]) -> dict[str, Any]:
+    fallback = outcome.default_group_used and _by_group_address(ticket)
     wanted: dict[str, Any] = {
-        "group": outcome.group,
+        "group": None if fallback else outcome.group,
         "priority": outcome.priority.value if outcome.priority else None,
         "ticket_type": outcome.type,
         "assignee": outcome.assignee,
