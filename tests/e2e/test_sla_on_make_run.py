@@ -63,7 +63,11 @@ def test_a_high_ticket_warns_its_assignee_at_45_then_breaches_and_escalates_once
     sla = eventually(lambda: http(sla_stack, "GET", path, token=admin).json()["sla"])
     first = next(c for c in sla["clocks"] if c["metric"] == "first_response")
     assert (first["state"], first["target_minutes"]) == ("running", 60)
-    start = dt.datetime.fromisoformat(first["started_at"].replace("Z", "+00:00"))
+    started = dt.datetime.fromisoformat(first["started_at"].replace("Z", "+00:00"))
+    # schedules fire on whole minutes (the scheduled time has no fraction): the first tick at or after the start
+    start = started.replace(second=0, microsecond=0) + dt.timedelta(
+        minutes=1 if started.second or started.microsecond else 0
+    )
 
     warned = _sweep(sla_stack, start + dt.timedelta(minutes=45))
     assert [a["recorded"] for a in warned["acted"] if a["ticket_id"] == ticket["id"]] == [["first_response:0:warned"]]
@@ -75,7 +79,7 @@ def test_a_high_ticket_warns_its_assignee_at_45_then_breaches_and_escalates_once
     [acted] = [a for a in breached["acted"] if a["ticket_id"] == ticket["id"]]
     assert (acted["recorded"], acted["escalated_to"]) == (["first_response:0:breached"], "urgent")
     assert http(sla_stack, "GET", path, token=admin).json()["priority"] == "urgent"
-    mails = eventually(lambda: (m := _sla_mails(sla_stack, ticket["number"])) if len(m) == 2 else None)
+    mails = eventually(lambda: m if len(m := _sla_mails(sla_stack, ticket["number"])) == 2 else None)
     assert sorted(AGENT.email in " ".join(m["to"]) for m in mails) == [True, True]
 
     again = _sweep(sla_stack, start + dt.timedelta(minutes=61))
