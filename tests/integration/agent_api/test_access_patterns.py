@@ -8,14 +8,17 @@ from __future__ import annotations
 from tests.integration.agent_api.conftest import ADMIN, Api, DynamoCalls
 
 
-def test_reading_one_ticket_is_one_getitem_and_the_agents_groups_one_more(api: Api, dynamo_calls: DynamoCalls) -> None:
+def test_reading_one_ticket_is_a_getitem_its_sla_one_more_and_the_agents_groups_one_more(
+    api: Api, dynamo_calls: DynamoCalls
+) -> None:
     created = api.create()
     dynamo_calls.reset()
     assert api("get_ticket", ticket=created["id"]).status == 200
-    assert dynamo_calls.calls == ["GetItem", "GetItem"]  # the agent's directory entry (their groups), the ticket
+    # the agent's directory entry (their groups), the ticket, its SLA item
+    assert dynamo_calls.calls == ["GetItem", "GetItem", "GetItem"]
     dynamo_calls.reset()
     assert api("get_ticket", ticket=created["id"], claims=ADMIN).status == 200
-    assert dynamo_calls.calls == ["GetItem"]  # an admin's scope is everything: no directory read
+    assert dynamo_calls.calls == ["GetItem", "GetItem"]  # an admin's scope is everything: no directory read
 
 
 def test_queue_view_page_is_one_query(api: Api, dynamo_calls: DynamoCalls) -> None:

@@ -140,6 +140,7 @@ def test_language_falls_back_to_the_default(preferred: str | None, default: str,
 def test_every_template_exists_in_every_language_with_the_ticket_number() -> None:
     values = {"number": "LKT-7", "subject": "S", "greeting": "Hi", "team": "T", "body": "B", "author": ""}
     values |= {"requester": "R", "priority": "normal", "status": "open", "group": "support", "status_link": ""}
+    values |= {"metric": "M", "due_at": "D", "policy": "P", "target": 60}
     for name in templates.TEMPLATES:
         for lang in LANGUAGES:
             rendered = templates.render(name, lang, values)
@@ -155,3 +156,8 @@ def test_placeholders_in_customer_text_are_not_interpreted() -> None:
     )
 
     assert "{number} {0.__class__}" in rendered.text
+
+
+def test_every_language_names_every_sla_metric() -> None:
+    for lang in LANGUAGES:
+        assert set(templates.SLA_METRICS[lang]) == {"first_response", "next_response", "resolution"}

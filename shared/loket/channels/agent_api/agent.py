@@ -63,8 +63,14 @@ def _etag(version: int) -> str:
     return f'"{version}"'
 
 
-def _ticket_response(ticket: Any, status: int = 200) -> Response[s.TicketOut]:
+def _ticket_response(ticket: Any, status: int = 200, with_sla: bool = False) -> Response[s.TicketOut]:
     out = s.TicketOut.of(ticket)
+    if with_sla:  # one GetItem of the ticket's SLA item (the SLA consumer writes it)
+        from loket.core.data import sla
+
+        state = sla.get_state(ticket.ticket_id)
+        if state is not None and state.clocks:
+            out.sla = s.SlaOut.of(dict(state.clocks))
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
@@ -256,7 +262,7 @@ def bulk_change(body: s.BulkChange) -> s.BulkResults:
 @router.get("/v1/tickets/<ticket>", summary="Read one ticket", tags=["tickets"])
 @requires(AGENT)
 def get_ticket(ticket: TicketRef) -> Response[s.TicketOut]:
-    return _ticket_response(checked_ticket(router))
+    return _ticket_response(checked_ticket(router), with_sla=True)
 
 
 @router.patch(

@@ -192,6 +192,61 @@ class PersonOut(BaseModel):
     name: str = ""
 
 
+class SlaClockOut(BaseModel):
+    metric: Literal["first_response", "next_response", "resolution"]
+    cycle: int = Field(description="next_response counts a cycle per answered customer message")
+    state: Literal["running", "paused", "breached"]
+    target_minutes: int
+    basis: Literal["business", "calendar"]
+    policy: str
+    started_at: str
+    due_at: str | None = Field(description="When the clock breaches (or did); null while paused.")
+    warn_at: str | None = Field(description="When the clock warns (or did); null while paused.")
+    paused: bool
+    warned: bool
+    breached: bool
+    warned_at: str | None
+    breached_at: str | None
+
+    @classmethod
+    def of(cls, clock: dict[str, Any]) -> SlaClockOut:
+        return cls(
+            metric=clock["metric"],
+            cycle=int(clock["cycle"]),
+            state=clock["state"],
+            target_minutes=int(clock["target"]["minutes"]),
+            basis=clock["target"]["basis"],
+            policy=clock["policy"],
+            started_at=clock["started_at"],
+            due_at=clock.get("due_at"),
+            warn_at=clock.get("warn_at"),
+            paused=clock["state"] == "paused",
+            warned=bool(clock.get("warned_at")),
+            breached=clock["state"] == "breached" or bool(clock.get("breached_at")),
+            warned_at=clock.get("warned_at"),
+            breached_at=clock.get("breached_at"),
+        )
+
+
+class SlaOut(BaseModel):
+    """The ticket's running SLA clocks as the SLA consumer or sweep last evaluated them (`evaluated_at`)."""
+
+    policy: str | None
+    evaluated_at: str
+    next_check: str | None = Field(description="The next instant a running clock warns or breaches.")
+    clocks: list[SlaClockOut] = Field(description="The clocks still counting (running, paused, or breached and open).")
+
+    @classmethod
+    def of(cls, summary: dict[str, Any]) -> SlaOut:
+        running = [c for c in summary.get("clocks") or [] if not c.get("stopped_at") and c["state"] != "cancelled"]
+        return cls(
+            policy=summary.get("policy"),
+            evaluated_at=summary["evaluated_at"],
+            next_check=summary.get("next_check"),
+            clocks=[SlaClockOut.of(c) for c in running],
+        )
+
+
 class TicketOut(BaseModel):
     id: str
     number: str = Field(examples=["LKT-1042"])
@@ -215,6 +270,11 @@ class TicketOut(BaseModel):
     follow_up_of: str | None
     quarantine: dict[str, Any] | None = None
     version: int
+    sla: SlaOut | None = Field(
+        default=None,
+        description="The running SLA clocks: on GET /v1/tickets/{ticket} only (null elsewhere, and before the SLA "
+        "consumer has seen the ticket).",
+    )
 
     @classmethod
     def of(cls, t: TicketItem) -> TicketOut:

@@ -18,6 +18,8 @@ What mail each event causes
 | `ticket.released` | acknowledgement (held mail let in) | the requester         | `auto-replied`   |
 | `message.added`   | the agent's public reply           | the requester and CCs | none, or `auto-generated` if automatic |
 | `ticket.assigned` | "assigned to you" notice           | the new assignee      | `auto-generated` |
+| `sla.warned`      | SLA warning notice                 | the assignee; unassigned: the group's leads | `auto-generated` |
+| `sla.breached`    | SLA breach notice                  | the assignee and the group's leads | `auto-generated` |
 
 An acknowledgement goes out only for a ticket a customer opened by web form or email: not for
 automatic mail (auto-replies, bounces: RFC 3834, and it would start a loop), not for a ticket opened
@@ -35,6 +37,11 @@ Internal notes and customer messages are never mailed. Agents are known by id; t
 from the directory (`loket.core.directory.email_of`); an agent the directory does not know gets no notice,
 with a warning in the log. An agent who assigns a ticket to themself gets no notice. The notice has no
 Reply-To: a reply to it is not a message to the customer.
+SLA notices (the SLA feature's `sla.warned` / `sla.breached`) go to whoever holds the ticket when the notice is
+sent (the ticket as read now, not as the event saw it): its assignee, and the group's leads (directory agents
+with role `lead` listed in the ticket's group; on a warning only when nobody is assigned). One mail per event,
+every recipient in To; an agent the directory does not know is left out. No recipient left: no mail, with the
+reason as the result. Agent notices are in DEFAULT_LANGUAGE (the directory records no language per agent).
 
 Every mail about a ticket goes out From the address of the ticket's group (`loket.core.directory`; a group
 without one, one off the support domain, or one the directory no longer has: MAIL_FROM_ADDRESS, else the support
@@ -73,6 +80,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -86,10 +94,19 @@ from loket.core.data import tickets as repo
 from loket.core.data.models import EntryItem, TicketItem
 from loket.core.domain import clock
 from loket.core.domain.addresses import is_own_address
+from loket.core.domain.clock import parse_iso
 from loket.core.domain.errors import TicketNotFound
 from loket.core.domain.language import pick
 from loket.core.domain.ticket import SYSTEM, Channel, EntryKind, Status, format_number
-from loket.core.events import EventType, MessageAdded, TicketAssigned, TicketCreated, TicketReleased
+from loket.core.events import (
+    EventType,
+    MessageAdded,
+    SlaBreached,
+    SlaWarned,
+    TicketAssigned,
+    TicketCreated,
+    TicketReleased,
+)
 from loket.platform import config
 from loket.platform.observability import logger, metrics
 
@@ -99,9 +116,11 @@ MAILED_EVENTS = (
     EventType.TICKET_RELEASED,
     EventType.MESSAGE_ADDED,
     EventType.TICKET_ASSIGNED,
+    EventType.SLA_WARNED,
+    EventType.SLA_BREACHED,
 )
 ACKNOWLEDGED_CHANNELS = frozenset({Channel.WEB.value, Channel.EMAIL.value})
-Mailed = TicketCreated | TicketReleased | MessageAdded | TicketAssigned
+Mailed = TicketCreated | TicketReleased | MessageAdded | TicketAssigned | SlaWarned | SlaBreached
 
 
 @dataclass(frozen=True)
@@ -238,6 +257,8 @@ def deliver(event: Mailed) -> dict[str, Any]:
         planned = _acknowledgement_on_release(event, ticket, settings)
     elif isinstance(event, MessageAdded):
         planned = _public_reply(event, ticket, settings)
+    elif isinstance(event, SlaWarned | SlaBreached):
+        planned = _sla_notice(event, ticket, settings)
     else:
         planned = _assignment_notice(event, ticket, settings)
     if isinstance(planned, str):
@@ -535,6 +556,67 @@ def _assignment_notice(event: TicketAssigned, ticket: TicketItem, settings: Noti
         subject=outbound.ticket_subject(int(ticket.number), rendered.subject),
         text=rendered.text,
         message_id=outbound.message_id_for(event.event_id, _domain(sender)),
+        ticket_number=int(ticket.number),
+        date=clock.now(),
+        auto_submitted=outbound.AUTO_GENERATED,
+        language=lang,
+    )
+    return out, None
+
+
+# --- SLA notices (to agents) ----------------------------------------------------------------------------------
+
+
+def sla_recipients(event: SlaWarned | SlaBreached, ticket: TicketItem) -> list[str]:
+    """The agent ids an SLA notice goes to, in order, each once: the ticket's assignee, and the leads of its group
+    (on a warning only when nobody is assigned)."""
+    ids: list[str] = [str(ticket.assignee)] if ticket.assignee else []
+    if ticket.group and (isinstance(event, SlaBreached) or not ids):
+        leads = [a for a in directory.agents() if a.role == "lead" and ticket.group in a.groups]
+        ids.extend(a.agent_id for a in leads)
+    return list(dict.fromkeys(ids))
+
+
+def _sla_notice(event: SlaWarned | SlaBreached, ticket: TicketItem, settings: NotifierSettings) -> Planned:
+    ids = sla_recipients(event, ticket)
+    if not ids:
+        return "the ticket has no assignee and its group no lead"
+    to: list[outbound.Mailbox] = []
+    for agent_id in ids:
+        listed = directory.email_of(agent_id)
+        address = outbound.clean_address(listed)
+        if address is None:
+            reason = _no_address_reason(listed, "the agent's", "the directory has no agent with this id")
+            logger.warning("SLA notice recipient left out", extra={"agent": agent_id, "reason": reason})
+        elif address.lower() not in {m.address.lower() for m in to}:
+            to.append(outbound.Mailbox(address))
+    if not to:
+        return "no recipient of the SLA notice has an address we can mail"
+    lang = pick(None, settings.default_language)
+    due = parse_iso(event.due_at) if event.due_at else None
+    rendered = templates.render(
+        "sla_warning" if isinstance(event, SlaWarned) else "sla_breach",
+        lang,
+        {
+            "number": format_number(int(ticket.number)),
+            "subject": outbound.header_text(ticket.subject),
+            "requester": outbound.header_text(f"{ticket.requester_name} <{ticket.requester_email}>".strip(), 200),
+            "metric": templates.SLA_METRICS[lang][event.metric],
+            "due_at": due.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if due else "-",
+            "policy": outbound.header_text(event.policy, 100),
+            "target": event.target_minutes,
+            "priority": ticket.priority,
+            "status": ticket.status,
+            "group": ticket.group or "-",
+            "team": settings.mail_from_name,
+        },
+    )
+    out = outbound.Outgoing(
+        sender=outbound.Mailbox(settings.sender_address, settings.mail_from_name),
+        to=to,
+        subject=outbound.ticket_subject(int(ticket.number), rendered.subject),
+        text=rendered.text,
+        message_id=outbound.message_id_for(event.event_id, _domain(settings.sender_address)),
         ticket_number=int(ticket.number),
         date=clock.now(),
         auto_submitted=outbound.AUTO_GENERATED,

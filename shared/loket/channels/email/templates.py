@@ -94,6 +94,70 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             ),
         ),
     },
+    # to the assignee (or, unassigned, the group's leads) when an SLA clock reaches its warning threshold
+    "sla_warning": {
+        "id": Template(
+            subject="Peringatan SLA ({metric}): {subject}",
+            body=(
+                "Target {metric} tiket {number} hampir terlewati: batasnya {due_at}.\n\n"
+                "Subjek:    {subject}\n"
+                "Pemohon:   {requester}\n"
+                "Prioritas: {priority}\n"
+                "Status:    {status}\n"
+                "Grup:      {group}\n"
+                "Kebijakan: {policy} ({target} menit)\n\n"
+                "Ini adalah pemberitahuan otomatis dari {team}.\n"
+            ),
+        ),
+        "en": Template(
+            subject="SLA warning ({metric}): {subject}",
+            body=(
+                "The {metric} target of ticket {number} is about to be missed: it is due at {due_at}.\n\n"
+                "Subject:   {subject}\n"
+                "Requester: {requester}\n"
+                "Priority:  {priority}\n"
+                "Status:    {status}\n"
+                "Group:     {group}\n"
+                "Policy:    {policy} ({target} minutes)\n\n"
+                "This is an automatic notice from {team}.\n"
+            ),
+        ),
+    },
+    # to the assignee and the group's leads when an SLA clock breaches
+    "sla_breach": {
+        "id": Template(
+            subject="SLA terlewati ({metric}): {subject}",
+            body=(
+                "Target {metric} tiket {number} terlewati pada {due_at}.\n\n"
+                "Subjek:    {subject}\n"
+                "Pemohon:   {requester}\n"
+                "Prioritas: {priority}\n"
+                "Status:    {status}\n"
+                "Grup:      {group}\n"
+                "Kebijakan: {policy} ({target} menit)\n\n"
+                "Ini adalah pemberitahuan otomatis dari {team}.\n"
+            ),
+        ),
+        "en": Template(
+            subject="SLA breached ({metric}): {subject}",
+            body=(
+                "The {metric} target of ticket {number} was missed at {due_at}.\n\n"
+                "Subject:   {subject}\n"
+                "Requester: {requester}\n"
+                "Priority:  {priority}\n"
+                "Status:    {status}\n"
+                "Group:     {group}\n"
+                "Policy:    {policy} ({target} minutes)\n\n"
+                "This is an automatic notice from {team}.\n"
+            ),
+        ),
+    },
+}
+
+# the SLA metrics as the SLA notices name them
+SLA_METRICS = {
+    "id": {"first_response": "respons pertama", "next_response": "respons berikutnya", "resolution": "penyelesaian"},
+    "en": {"first_response": "first response", "next_response": "next response", "resolution": "resolution"},
 }
 
 # the acknowledgement's link to the ticket's status page (only when PUBLIC_BASE_URL is set)
