@@ -2,7 +2,8 @@
 
 `run(now)` queries each shard of `SlaDueIndex` (`SLAPK` `SLA#<shard>`, `SLASK` <= now) for at most `PER_SHARD`
 tickets, re-reads each ticket and its SLA item and acts (`tracker.sync`: warn, breach, escalate, fulfil, next due
-key), conditioned on the SLA item's version, so two overlapping runs never act twice. Its reads grow with what is
+key) and performs the time-based automation due (`automation.run`: close, remind, resolve), conditioned on the
+SLA item's version (and the ticket's), so two overlapping runs never act twice. Its reads grow with what is
 due, not with what is stored; what is left over (more than `PER_SHARD` due in a shard) is the next run's.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from loket.core.data import keys
 from loket.core.data import sla as repo
 from loket.core.domain.clock import iso
-from loket.features.sla import tracker
+from loket.features.sla import automation, tracker
 
 PER_SHARD = 25  # at most SLA_SHARDS x PER_SHARD tickets a run
 
@@ -41,6 +42,7 @@ def run(now: datetime, per_shard: int = PER_SHARD) -> SweepResult:
             if outcome is None:
                 repo.drop_due(ticket_id)  # the ticket is gone: its SLA item leaves the index
                 continue
-            if outcome.recorded:
-                result.acted.append(vars(outcome))
+            done = automation.run(ticket_id, rules.automation, now)  # close, remind or resolve when due
+            if outcome.recorded or done:
+                result.acted.append({**vars(outcome), "automation": done})
     return result
