@@ -15,7 +15,7 @@ from typing import Any
 
 from loket.core.data import keys
 from loket.core.data import sla as repo
-from loket.core.domain.clock import iso
+from loket.core.domain.clock import iso, parse_iso
 from loket.features.sla import automation, tracker
 
 PER_SHARD = 25  # at most SLA_SHARDS x PER_SHARD tickets a run
@@ -42,7 +42,8 @@ def run(now: datetime, per_shard: int = PER_SHARD) -> SweepResult:
             if outcome is None:
                 repo.drop_due(ticket_id)  # the ticket is gone: its SLA item leaves the index
                 continue
-            done = automation.run(ticket_id, rules.automation, now)  # close, remind or resolve when due
+            due_at = outcome.automation_due
+            done = automation.run(ticket_id, rules.automation, now) if due_at and parse_iso(due_at) <= now else None
             if outcome.recorded or done:
                 result.acted.append({**vars(outcome), "automation": done})
     return result

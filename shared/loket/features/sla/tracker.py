@@ -88,6 +88,7 @@ class Outcome:
     published: list[str] = field(default_factory=list)  # bus events
     escalated_to: str | None = None
     next_check: str | None = None
+    automation_due: str | None = None  # when the next time-based automation is due (loket.features.sla.automation)
 
 
 # --- facts as stored ------------------------------------------------------------------------------
@@ -278,6 +279,7 @@ def sync(ticket_id: str, rules: Rules, now: datetime, event: Any = None) -> Outc
                 state.clocks.get("automation") == auto_due
             ):
                 outcome.next_check = earliest(state.clocks.get("next_check"), auto_due["due_at"] if auto_due else None)
+                outcome.automation_due = auto_due["due_at"] if auto_due else None
                 return outcome  # nothing new: no write
         items: dict[str, _Base] = {}
         bus = []
@@ -318,5 +320,6 @@ def sync(ticket_id: str, rules: Rules, now: datetime, event: Any = None) -> Outc
         outcome.published = [str(b.event_type) for b in bus]
         outcome.escalated_to = raise_to.value if raise_to else None
         outcome.next_check = due_at
+        outcome.automation_due = auto_due["due_at"] if auto_due else None
         return outcome
     raise VersionConflict(ticket_id, None)
