@@ -16,7 +16,7 @@ from loket.core.data.models import TicketItem
 from loket.core.domain.clock import iso, parse_iso
 from loket.core.domain.ticket import EntryKind
 from loket.features.sla import sweep
-from tests.integration.sla.conftest import AGENT, CUSTOMER, START, Clocks, outbox, state
+from tests.integration.sla.conftest import AGENT, CUSTOMER, Clocks, outbox, state
 from tests.integration.sla.test_sweep_reads import ItemsRead, _store_open_tickets
 from tests.support.botocore_hooks import before_first, on_dynamodb_response
 
