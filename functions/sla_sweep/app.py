@@ -11,12 +11,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loket.core.data.models import bind_data
 from loket.core.data.settings import DataSettings
+from loket.features.sla.settings import AutomationSettings
 from loket.platform import config
 from loket.platform.config import AwsSettings
 from loket.platform.observability import logger
 
 # read and validated on the first invocation: a missing or malformed variable fails it, naming the variable
-SETTINGS = (AwsSettings, DataSettings)
+SETTINGS = (AwsSettings, DataSettings, AutomationSettings)
 
 
 @logger.inject_lambda_context

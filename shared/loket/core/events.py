@@ -38,6 +38,7 @@ class EventType(StrEnum):
     SLA_WARNED = "sla.warned"
     SLA_BREACHED = "sla.breached"
     SLA_FULFILLED = "sla.fulfilled"
+    TICKET_REMINDED = "ticket.reminded"
 
 
 class EventActor(BaseModel):
@@ -150,6 +151,15 @@ class SlaFulfilled(_SlaEvent):
     type: Literal[EventType.SLA_FULFILLED] = EventType.SLA_FULFILLED
 
 
+class TicketReminded(_TicketEvent):
+    """The ticket has waited on the customer (`pending`) since `pending_since`: the SLA feature's automation (actor
+    system `automation`) reminds the customer; without a reply the ticket resolves at `resolves_at`."""
+
+    type: Literal[EventType.TICKET_REMINDED] = EventType.TICKET_REMINDED
+    pending_since: str = Field(min_length=20, max_length=40)
+    resolves_at: str = Field(min_length=20, max_length=40)
+
+
 Availability = Literal["available", "away", "offline"]  # loket.core.domain.directory.Availability
 
 
@@ -193,6 +203,7 @@ AnyEvent = Annotated[
     | SlaWarned
     | SlaBreached
     | SlaFulfilled
+    | TicketReminded
     | AgentChanged,
     Field(discriminator="type"),
 ]
@@ -208,6 +219,7 @@ MODELS: dict[EventType, type[_Event]] = {
     EventType.SLA_WARNED: SlaWarned,
     EventType.SLA_BREACHED: SlaBreached,
     EventType.SLA_FULFILLED: SlaFulfilled,
+    EventType.TICKET_REMINDED: TicketReminded,
 }
 TICKET_EVENTS = frozenset(t for t, model in MODELS.items() if issubclass(model, _TicketEvent))
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyEvent)

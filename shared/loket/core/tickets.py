@@ -728,3 +728,22 @@ def escalate_priority(ticket: TicketItem, priority: Priority, record: dict[str, 
     ticket.updated_at = at = clock.iso(moment)
     changed = {"priority": {"old": change.events[0].old, "new": priority.value}}
     repo.save_ticket(ticket, events=change.events, outbox=_update_events(ticket, SLA, at, changed), items=items)
+
+
+AUTOMATION = Actor(kind="system", id="automation")  # who closes, reminds and resolves tickets after days (SLA feature)
+
+
+def automate_status(ticket: TicketItem, action: Action, record: dict[str, Any], items: Sequence[Any]) -> None:
+    """Change `ticket` (as read) by `action` (AUTO_CLOSE a resolved ticket, SET_RESOLVED a pending one) as the system
+    actor `automation`, with one more audit entry (field `automation`, new `record`: why), in one transaction with
+    `items` (the SLA feature's item, each under its own condition). Raises InvalidTransition when the ticket's status
+    does not allow it, VersionConflict when the ticket changed since it was read (a customer reply in between),
+    pynamodb's TransactWriteError when one of `items` did: the caller reads again."""
+    moment = clock.now()
+    change = Change(AUTOMATION, moment)
+    if _change_status(ticket, change, action) is not Outcome.APPLY:
+        raise InvalidTransition(ticket.status, action.value, "nothing to change")
+    change.events.append(AuditEvent(AUTOMATION, "automation", None, record, moment))
+    ticket.updated_at = at = clock.iso(moment)
+    changed = {"status": {"old": change.events[0].old, "new": ticket.status}}
+    repo.save_ticket(ticket, events=change.events, outbox=_update_events(ticket, AUTOMATION, at, changed), items=items)

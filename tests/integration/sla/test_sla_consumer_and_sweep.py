@@ -60,7 +60,9 @@ def test_a_public_reply_fulfils_first_response_and_pending_pauses_resolution(clo
     by_metric = {c["metric"]: c for c in item.clocks["clocks"]}
     assert by_metric["first_response"]["state"] == "fulfilled"
     assert by_metric["resolution"]["state"] == "paused"
-    assert item.sla_pk is None and item.sla_sk is None  # nothing runs: out of the due index
+    # nothing runs: only the pending ticket's reminder (3 days on) keeps it in the due index
+    assert item.clocks["automation"]["kind"] == "remind"
+    assert str(item.sla_sk).startswith(item.clocks["automation"]["due_at"])
     assert ("sla.fulfilled", "first_response") in _sla_events(ticket.ticket_id)
 
 

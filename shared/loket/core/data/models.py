@@ -18,7 +18,7 @@ Access patterns and the keys that serve them (every one a GetItem or a Query; no
 | tickets of a requester, newest first         | GSI `RequesterIndex` | `GSI4PK` `REQ#<email>`, `GSI4SK` `<created>#<id>`   |
 | tickets with a tag, newest first             | table (tag items) | PK `TAG#<tag>`, SK `<created>#<id>` -> BatchGet tickets |
 | tickets with a word in the subject, newest first | table (word items) | PK `WORD#<word>`, SK `<created>#<id>` -> BatchGet tickets; written with the ticket (see `loket.core.domain.words`) |
-| SLA clocks due before a time (sparse: only while a clock runs) | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>` (0-7, from the ticket id), `SLASK` `<next check, ISO UTC>#<id>`, on the ticket's SLA item (below) |
+| SLA clocks and time-based automations due before a time (sparse: only while a clock runs or an automation waits) | GSI `SlaDueIndex` | `SLAPK` `SLA#<shard>` (0-7, from the ticket id), `SLASK` `<next check, ISO UTC>#<id>`, on the ticket's SLA item (below) |
 | a ticket's SLA timeline, clocks and recorded SLA events | table (sla) | PK `TICKET#<id>`, SK `SLA` (versioned) |
 | SLA policy by id; every policy (by `position`) | table (sla)     | PK `SLA`, SK `POLICY#<id>`; Query begins_with `POLICY#` |
 | business calendar by name; every calendar    | table (sla)      | PK `SLA`, SK `CALENDAR#<name>`; Query begins_with `CALENDAR#` |
@@ -402,6 +402,7 @@ class SlaStateItem(_Base):
     clocks = JSONAttribute(default=dict)
     recorded: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     escalated: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    automation = JSONAttribute(default=dict)  # time-based automations done: key (kind:since) -> instant
     updated_at = UnicodeAttribute(default="")
     sla_pk = UnicodeAttribute(attr_name="SLAPK", null=True)
     sla_sk = UnicodeAttribute(attr_name="SLASK", null=True)

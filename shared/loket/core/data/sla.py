@@ -15,7 +15,14 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWri
 from pynamodb.transactions import TransactWrite
 
 from loket.core.data import keys
-from loket.core.data.models import SlaCalendarItem, SlaPolicyItem, SlaStateItem, _Base, transaction_connection
+from loket.core.data.models import (
+    SlaCalendarItem,
+    SlaPolicyItem,
+    SlaStateItem,
+    TicketItem,
+    _Base,
+    transaction_connection,
+)
 from loket.core.domain.clock import iso, now
 from loket.core.domain.errors import AlreadyExists, NotFound, StaleVersion
 
@@ -211,15 +218,21 @@ def due(shard: int, until: str, limit: int) -> list[str]:
     return [str(i.pk).removeprefix("TICKET#") for i in items]
 
 
-def save_state(state: SlaStateItem, others: Iterable[_Base] = ()) -> bool:
+def save_state(state: SlaStateItem, others: Iterable[_Base] = (), ticket: TicketItem | None = None) -> bool:
     """Write the SLA item (conditioned on the version read; absent when new) with `others` (audit entries, outbox
-    items) in one transaction. False when another writer changed the item first: read again."""
+    items) in one transaction; with `ticket`, also conditioned on that ticket still being at the version read. False
+    when another writer changed the item (or the ticket) first: read again."""
     state.updated_at = iso(now())
     try:
         with TransactWrite(connection=transaction_connection()) as tx:
             tx.save(state)
             for item in others:
                 tx.save(item)
+            if ticket is not None:
+                tx.condition_check(
+                    TicketItem, keys.ticket_pk(ticket.ticket_id), keys.TICKET_SK,
+                    condition=TicketItem.version == int(ticket.version),
+                )  # fmt: skip
     except TransactWriteError as exc:
         reasons = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
         if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:

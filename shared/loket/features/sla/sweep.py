@@ -2,7 +2,8 @@
 
 `run(now)` queries each shard of `SlaDueIndex` (`SLAPK` `SLA#<shard>`, `SLASK` <= now) for at most `PER_SHARD`
 tickets, re-reads each ticket and its SLA item and acts (`tracker.sync`: warn, breach, escalate, fulfil, next due
-key), conditioned on the SLA item's version, so two overlapping runs never act twice. Its reads grow with what is
+key) and performs the time-based automation due (`automation.run`: close, remind, resolve), conditioned on the
+SLA item's version (and the ticket's), so two overlapping runs never act twice. Its reads grow with what is
 due, not with what is stored; what is left over (more than `PER_SHARD` due in a shard) is the next run's.
 """
 
@@ -14,8 +15,8 @@ from typing import Any
 
 from loket.core.data import keys
 from loket.core.data import sla as repo
-from loket.core.domain.clock import iso
-from loket.features.sla import tracker
+from loket.core.domain.clock import iso, parse_iso
+from loket.features.sla import automation, tracker
 
 PER_SHARD = 25  # at most SLA_SHARDS x PER_SHARD tickets a run
 
@@ -41,6 +42,8 @@ def run(now: datetime, per_shard: int = PER_SHARD) -> SweepResult:
             if outcome is None:
                 repo.drop_due(ticket_id)  # the ticket is gone: its SLA item leaves the index
                 continue
-            if outcome.recorded:
-                result.acted.append(vars(outcome))
+            due_at = outcome.automation_due
+            done = automation.run(ticket_id, rules.automation, now) if due_at and parse_iso(due_at) <= now else None
+            if outcome.recorded or done:
+                result.acted.append({**vars(outcome), "automation": done})
     return result

@@ -34,6 +34,7 @@ from loket.core.domain.clock import iso, parse_iso
 from loket.core.domain.errors import TicketNotFound, VersionConflict
 from loket.core.domain.ticket import Priority, Status
 from loket.features.sla import store
+from loket.features.sla.automation import earliest, plan
 from loket.features.sla.calendar import Calendar
 from loket.features.sla.clock import (
     ClockState,
@@ -53,6 +54,8 @@ from loket.features.sla.clock import (
     evaluate,
 )
 from loket.features.sla.policy import Policy
+from loket.features.sla.settings import AutomationSettings
+from loket.platform import config
 
 ATTEMPTS = 5
 _ONCE = (EventKind.WARNED, EventKind.BREACHED, EventKind.FULFILLED)  # recorded once per metric and cycle
@@ -70,10 +73,11 @@ class Rules:
 
     policies: Sequence[Policy]
     calendars: Mapping[str, Calendar]
+    automation: AutomationSettings = field(default_factory=AutomationSettings)
 
     @classmethod
     def load(cls) -> Rules:
-        return cls(store.effective_policies(), store.effective_calendars())
+        return cls(store.effective_policies(), store.effective_calendars(), config.load(AutomationSettings))
 
 
 @dataclass
@@ -84,6 +88,7 @@ class Outcome:
     published: list[str] = field(default_factory=list)  # bus events
     escalated_to: str | None = None
     next_check: str | None = None
+    automation_due: str | None = None  # when the next time-based automation is due (loket.features.sla.automation)
 
 
 # --- facts as stored ------------------------------------------------------------------------------
@@ -266,10 +271,15 @@ def sync(ticket_id: str, rules: Rules, now: datetime, event: Any = None) -> Outc
         report = evaluate(timeline(state), rules.policies, rules.calendars, now)
         recorded = set(state.recorded or [])
         fresh = [e for e in report.events if _key(e) not in recorded]
+        auto = plan(timeline(state), state.automation or {}, rules.automation)
+        auto_due = auto.to_dict() if auto else None
         if not fresh and not added and state.attribute_values.get("version") is not None:
             next_check = report.next_check()
-            if state.clocks.get("next_check") == (iso(next_check) if next_check else None):
-                outcome.next_check = state.clocks.get("next_check")
+            if state.clocks.get("next_check") == (iso(next_check) if next_check else None) and (
+                state.clocks.get("automation") == auto_due
+            ):
+                outcome.next_check = earliest(state.clocks.get("next_check"), auto_due["due_at"] if auto_due else None)
+                outcome.automation_due = auto_due["due_at"] if auto_due else None
                 return outcome  # nothing new: no write
         items: dict[str, _Base] = {}
         bus = []
@@ -284,9 +294,10 @@ def sync(ticket_id: str, rules: Rules, now: datetime, event: Any = None) -> Outc
             ):
                 bus.append(_bus_event(ticket, e, report))
         state.recorded = [*(state.recorded or []), *dict.fromkeys(_key(e) for e in fresh)]
-        state.clocks = summary(report)
+        state.clocks = {**summary(report), "automation": auto_due}
         next_check = report.next_check()
-        repo.set_due(state, iso(next_check) if next_check else None)
+        due_at = earliest(iso(next_check) if next_check else None, auto_due["due_at"] if auto_due else None)
+        repo.set_due(state, due_at)  # the earlier of the clocks' next check and the next automation
         escalate = [
             e.metric.value
             for e in fresh
@@ -308,6 +319,7 @@ def sync(ticket_id: str, rules: Rules, now: datetime, event: Any = None) -> Outc
         outcome.recorded = [_key(e) for e in fresh]
         outcome.published = [str(b.event_type) for b in bus]
         outcome.escalated_to = raise_to.value if raise_to else None
-        outcome.next_check = iso(next_check) if next_check else None
+        outcome.next_check = due_at
+        outcome.automation_due = auto_due["due_at"] if auto_due else None
         return outcome
     raise VersionConflict(ticket_id, None)
