@@ -41,6 +41,11 @@ def audit_sk(at: str, seq: int) -> str:
     return f"AUDIT#{at}#{seq:04d}"
 
 
+def named_audit_sk(at: str, name: str) -> str:
+    """An audit entry whose key names what it records (written once: a repeat puts the same item)."""
+    return f"AUDIT#{at}#{name}"
+
+
 def queue_pk(group: str, status: str) -> str:
     return f"QUEUE#{group}#{status}"
 

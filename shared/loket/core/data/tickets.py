@@ -141,22 +141,24 @@ def word_item(word: str, ticket: TicketItem) -> WordItem:
 
 
 def audit_items(ticket_id: str, events: Iterable[AuditEvent], at: str, start: int = 0) -> list[AuditItem]:
-    return [
-        AuditItem(
-            keys.ticket_pk(ticket_id),
-            keys.audit_sk(at, start + i),
-            item_type="audit",
-            ticket_id=ticket_id,
-            actor_kind=e.actor.kind,
-            actor_id=e.actor.id,
-            actor_email=e.actor.email,
-            field=e.field,
-            old=e.old,
-            new=e.new,
-            at=at,
-        )
-        for i, e in enumerate(events)
-    ]
+    return [audit_item(ticket_id, keys.audit_sk(at, start + i), e, at) for i, e in enumerate(events)]
+
+
+def audit_item(ticket_id: str, sk: str, event: AuditEvent, at: str) -> AuditItem:
+    """The ticket's audit entry `event` under the sort key `sk` (keys.audit_sk, or keys.named_audit_sk)."""
+    return AuditItem(
+        keys.ticket_pk(ticket_id),
+        sk,
+        item_type="audit",
+        ticket_id=ticket_id,
+        actor_kind=event.actor.kind,
+        actor_id=event.actor.id,
+        actor_email=event.actor.email,
+        field=event.field,
+        old=event.old,
+        new=event.new,
+        at=at,
+    )
 
 
 # --- reads -------------------------------------------------------------------------------------

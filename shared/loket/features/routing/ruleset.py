@@ -4,7 +4,6 @@ rule on a ticket. Everything a rule names must exist: its group and assignee in 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ from loket.core.data import tickets as ticket_repo
 from loket.core.data.models import EntryItem, TicketItem
 from loket.core.data.settings import DataSettings
 from loket.core.domain.errors import NotFound, ReferenceNotFound, StaleVersion, TicketNotFound, Unprocessable
+from loket.core.domain.ordering import check_order
 from loket.features.routing.rules import (
     MAX_RULES,
     Facts,
@@ -95,13 +95,7 @@ def reorder(order: list[str]) -> list[Rule]:
     """Put the rules in the order of `order`, which names every rule exactly once; one transaction."""
     for _attempt in range(_REORDER_ATTEMPTS):
         current = {r.rule_id: r for r in repo.list_rules()}
-        twice = sorted(i for i, n in Counter(order).items() if n > 1)
-        unknown = sorted(set(order) - set(current))
-        missing = sorted(set(current) - set(order))
-        problems = [f"{what}: {', '.join(ids)}" for what, ids in
-                    (("named twice", twice), ("no such rule", unknown), ("missing", missing)) if ids]  # fmt: skip
-        if problems:
-            raise Unprocessable("the order must name every rule exactly once: " + "; ".join(problems))
+        check_order(order, current, "rule")
         try:
             repo.reorder([current[i] for i in order])
         except StaleVersion:

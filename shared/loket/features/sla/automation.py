@@ -27,12 +27,13 @@ from pynamodb.exceptions import TransactWriteError
 
 from loket.core import events as contract
 from loket.core import tickets as ticket_cases
+from loket.core.data import keys
 from loket.core.data import sla as repo
 from loket.core.data import tickets as ticket_repo
 from loket.core.data.models import AuditItem, SlaStateItem, TicketItem
 from loket.core.domain.clock import iso, parse_iso
 from loket.core.domain.errors import InvalidTransition, TicketNotFound, VersionConflict
-from loket.core.domain.ticket import Action, Status
+from loket.core.domain.ticket import Action, AuditEvent, Status
 from loket.features.sla.clock import Created, CustomerMessage, Fact, Merged, Reopened, StatusChanged
 from loket.features.sla.settings import AutomationSettings
 
@@ -125,19 +126,8 @@ def _still_due(ticket: TicketItem, due: Due, settings: AutomationSettings, now: 
 
 
 def _audit(ticket_id: str, due: Due, record: dict[str, Any], at: str) -> AuditItem:
-    return AuditItem(
-        f"TICKET#{ticket_id}",
-        f"AUDIT#{at}#automation-{due.kind.value}",
-        item_type="audit",
-        ticket_id=ticket_id,
-        actor_kind=ticket_cases.AUTOMATION.kind,
-        actor_id=ticket_cases.AUTOMATION.id,
-        actor_email="",
-        field="automation",
-        old=None,
-        new=record,
-        at=at,
-    )
+    entry = AuditEvent(ticket_cases.AUTOMATION, "automation", None, record, parse_iso(at))
+    return ticket_repo.audit_item(ticket_id, keys.named_audit_sk(at, f"automation-{due.kind.value}"), entry, at)
 
 
 def _remind(ticket: TicketItem, state: SlaStateItem, due: Due, record: dict[str, Any], now: datetime) -> bool:

@@ -15,13 +15,13 @@ A policy names its calendar, which must exist (422 otherwise); a calendar a poli
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from loket.core.data import sla as repo
 from loket.core.domain.errors import NotFound, StaleVersion, StillReferenced, Unprocessable
+from loket.core.domain.ordering import check_order
 from loket.features.sla.calendar import Calendar
 from loket.features.sla.policy import DEFAULT_CALENDAR, MAX_POLICIES, Policy, validate_order
 
@@ -126,16 +126,7 @@ def reorder_policies(order: list[str]) -> list[StoredPolicy]:
     """The policies in the order of `order`, which names every policy exactly once; one transaction."""
     for _attempt in range(_REORDER_ATTEMPTS):
         current = {p.policy_id: p for p in repo.list_policies()}
-        twice = sorted(i for i, n in Counter(order).items() if n > 1)
-        unknown = sorted(set(order) - set(current))
-        missing = sorted(set(current) - set(order))
-        problems = [
-            f"{what}: {', '.join(ids)}"
-            for what, ids in (("named twice", twice), ("no such policy", unknown), ("missing", missing))
-            if ids
-        ]
-        if problems:
-            raise Unprocessable("the order must name every policy exactly once: " + "; ".join(problems))
+        check_order(order, current, "policy")
         try:
             repo.reorder_policies([current[i] for i in order])
         except StaleVersion:

@@ -27,12 +27,13 @@ from pynamodb.exceptions import TransactWriteError
 
 from loket.core import events as contract
 from loket.core import tickets as ticket_cases
+from loket.core.data import keys
 from loket.core.data import sla as repo
 from loket.core.data import tickets as ticket_repo
 from loket.core.data.models import AuditItem, SlaStateItem, TicketItem, _Base
 from loket.core.domain.clock import iso, parse_iso
 from loket.core.domain.errors import TicketNotFound, VersionConflict
-from loket.core.domain.ticket import Priority, Status
+from loket.core.domain.ticket import AuditEvent, Priority, Status
 from loket.features.sla import store
 from loket.features.sla.automation import earliest, plan
 from loket.features.sla.calendar import Calendar
@@ -209,19 +210,9 @@ def summary(report: SlaReport) -> dict[str, Any]:
 
 def _audit(ticket_id: str, event: SlaEvent, policy: str | None) -> AuditItem:
     at = iso(event.at)
-    return AuditItem(
-        f"TICKET#{ticket_id}",
-        f"AUDIT#{at}#sla-{event.metric.value}-{event.cycle}-{event.kind.value}",
-        item_type="audit",
-        ticket_id=ticket_id,
-        actor_kind=ticket_cases.SLA.kind,
-        actor_id=ticket_cases.SLA.id,
-        actor_email="",
-        field="sla",
-        old=None,
-        new={**event.to_dict(), "policy": policy},
-        at=at,
-    )
+    name = f"sla-{event.metric.value}-{event.cycle}-{event.kind.value}"
+    entry = AuditEvent(ticket_cases.SLA, "sla", None, {**event.to_dict(), "policy": policy}, event.at)
+    return ticket_repo.audit_item(ticket_id, keys.named_audit_sk(at, name), entry, at)
 
 
 def _bus_event(ticket: TicketItem, event: SlaEvent, report: SlaReport) -> Any:
