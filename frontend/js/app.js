@@ -157,8 +157,10 @@ async function route() {
   if (mine !== routing) return;
   const heading = view.querySelector('h1');
   document.title = heading ? t('app.page_title', { page: heading.textContent.trim() }) : t('app.title');
-  // focus follows the view change: its heading, so a screen reader starts at the new page's title
-  if (!document.querySelector('dialog[open]')) heading?.focus();
+  // focus follows the view change: its heading, so a screen reader starts at the new page's title; unless the agent
+  // already moved into the page while it loaded (`/` to the search box): their place is kept
+  const movedIn = view.contains(document.activeElement) && document.activeElement !== heading;
+  if (!movedIn && !document.querySelector('dialog[open]')) heading?.focus();
 }
 
 async function changeLanguage() {

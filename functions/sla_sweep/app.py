@@ -1,6 +1,5 @@
 """SLA sweep: EventBridge Scheduler runs it every minute (`loket.features.sla.sweep.run`). The scheduled time comes in
-the event (`scheduled_time`, the schedule's Input; locally `/_local/schedule/<name>?at=` sets it), so a run acts as
-of that time; without it, now.
+the event (`scheduled_time`, the schedule's Input), so a run acts as of that time; without it, now.
 """
 
 from __future__ import annotations

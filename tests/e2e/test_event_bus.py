@@ -48,7 +48,7 @@ def test_web_form_ticket_is_acknowledged_through_the_bus(local_stack: LocalStack
         )
     )
 
-    assert sorted(seen["rules"]) == ["NotifierRule", "RouterRule"]
+    assert sorted(seen["rules"]) == ["NotifierRule", "RouterRule", "SlaRule"]
     assert seen["event"]["source"] == "loket.tickets"
     assert seen["event"]["detail"]["channel"] == "web" and seen["event"]["detail"]["actor"]["id"] == email
     assert f"[LKT-{number}]" in mail["subject"]

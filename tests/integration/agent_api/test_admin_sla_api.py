@@ -113,6 +113,12 @@ def test_the_built_in_default_calendar_is_replaced_by_storing_one_under_its_name
     assert api("get_calendar", path={"calendar": "default"}).body["version"] == 0
 
 
+def test_deleting_the_built_in_default_calendar_finds_nothing_stored_to_delete(api: Api) -> None:
+    refused = api("delete_calendar", path={"calendar": "default"}, headers={"if-match": '"0"'})
+    assert (refused.status, refused.body["error"]["message"]) == (404, "stored calendar default does not exist")
+    assert api("get_calendar", path={"calendar": "default"}).body["version"] == 0  # the built-in one still applies
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [

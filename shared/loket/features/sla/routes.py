@@ -243,7 +243,7 @@ def list_calendars() -> CalendarList:
     response_description="Created",
 )
 @requires(ADMIN)
-@answers(409)
+@answers(400, 409)
 def create_calendar(body: CalendarIn) -> Response[CalendarOut]:
     created = store.create_calendar(_calendar_document(body))
     return _json(_calendar(created), 201, created.version)  # type: ignore[return-value]

@@ -181,10 +181,11 @@ def replace_calendar(name: str, document: Mapping[str, Any], expected: int) -> S
 
 def delete_calendar(name: str, expected: int) -> None:
     """Delete a stored calendar no policy names (StillReferenced with the policies' names otherwise); the built-in
-    default cannot be deleted, a stored `default` can (the built-in one applies again)."""
+    default is not stored, so there is nothing to delete (NotFound); a stored `default` can be deleted (the built-in
+    one applies again)."""
     current = calendar(name)
     if current.version == 0:
-        raise Unprocessable("the built-in default calendar cannot be deleted")
+        raise NotFound("stored calendar", name)
     if name != DEFAULT_CALENDAR:
         using = [p.policy.name for p in policies() if p.policy.calendar == name]
         if using:
