@@ -157,3 +157,18 @@ def test_reminders_respect_the_customer_mail_rate_limit(
     assert lambda_handler(sqs_event(records), lambda_context) == {"batchItemFailures": []}
 
     assert len(_reminders()) == 2  # the third is consumed without mail
+
+
+def test_a_ticket_that_left_pending_before_the_notifier_ran_gets_no_reminder(
+    clocks: Clocks, mailer: Outbox, lambda_context: Any
+) -> None:
+    ticket = _pending(clocks)
+    mailer.take()
+    clocks.at(days=3, hours=1, minutes=1)
+    clocks.sweep(REMINDED_AT)
+    records = _reminded(mailer)
+    svc.update_ticket(ticket.ticket_id, int(repo.get_ticket(ticket.ticket_id).version), {"status": "open"}, AGENT)
+
+    assert lambda_handler(sqs_event(records), lambda_context) == {"batchItemFailures": []}
+
+    assert len(records) == 1 and _reminders() == []
