@@ -24,7 +24,7 @@ from loket.core.domain.ticket import Channel, Priority
 from loket.platform import signing
 from loket.platform.aws import reset as reset_platform
 from tests.integration.inbound.conftest import Deliver, deliver, mail_env, make_mail  # noqa: F401 (fixtures)
-from tests.integration.notifier.conftest import SUPPORT, Outbox, sent_mail, sqs_event
+from tests.integration.notifier.conftest import Outbox, sent_mail, sqs_event
 from tests.integration.sla.conftest import AGENT, CUSTOMER, START, Clocks
 from tests.support import moto_transactions
 
@@ -114,7 +114,10 @@ def test_the_reminder_is_in_the_tickets_language(clocks: Clocks, mailer: Outbox,
 
 
 def test_a_reply_to_the_reminder_threads_into_the_ticket_and_cancels_the_auto_resolve(
-    clocks: Clocks, mailer: Outbox, lambda_context: Any, deliver: Deliver  # noqa: F811
+    clocks: Clocks,
+    mailer: Outbox,
+    lambda_context: Any,
+    deliver: Deliver,  # noqa: F811
 ) -> None:
     ticket = _pending(clocks)
     mailer.take()
