@@ -140,7 +140,7 @@ def test_language_falls_back_to_the_default(preferred: str | None, default: str,
 def test_every_template_exists_in_every_language_with_the_ticket_number() -> None:
     values = {"number": "LKT-7", "subject": "S", "greeting": "Hi", "team": "T", "body": "B", "author": ""}
     values |= {"requester": "R", "priority": "normal", "status": "open", "group": "support", "status_link": ""}
-    values |= {"metric": "M", "due_at": "D", "policy": "P", "target": 60}
+    values |= {"metric": "M", "due_at": "D", "policy": "P", "target": 60, "resolves_at": "2026-12-08 03:01 UTC"}
     for name in templates.TEMPLATES:
         for lang in LANGUAGES:
             rendered = templates.render(name, lang, values)

@@ -20,6 +20,7 @@ What mail each event causes
 | `ticket.assigned` | "assigned to you" notice           | the new assignee      | `auto-generated` |
 | `sla.warned`      | SLA warning notice                 | the assignee; unassigned: the group's leads | `auto-generated` |
 | `sla.breached`    | SLA breach notice                  | the assignee and the group's leads | `auto-generated` |
+| `ticket.reminded` | reminder: we wait for your reply   | the requester and CCs | `auto-generated` |
 
 An acknowledgement goes out only for a ticket a customer opened by web form or email: not for
 automatic mail (auto-replies, bounces: RFC 3834, and it would start a loop), not for a ticket opened
@@ -42,6 +43,11 @@ sent (the ticket as read now, not as the event saw it): its assignee, and the gr
 with role `lead` listed in the ticket's group; on a warning only when nobody is assigned). One mail per event,
 every recipient in To; an agent the directory does not know is left out. No recipient left: no mail, with the
 reason as the result. Agent notices are in DEFAULT_LANGUAGE (the directory records no language per agent).
+
+The reminder (the SLA feature's `ticket.reminded`, sent while a ticket waits on the customer) goes out only if the
+ticket is still `pending` when the notice is sent; it names the instant the ticket resolves without a reply (UTC),
+links the status page, and counts against ACK_LIMIT_PER_HOUR like the acknowledgements (automatic mail to a
+customer). A reply to it threads into the ticket and opens it, which cancels the auto-resolve.
 
 Every mail about a ticket goes out From the address of the ticket's group (`loket.core.directory`; a group
 without one, one off the support domain, or one the directory no longer has: MAIL_FROM_ADDRESS, else the support
@@ -106,6 +112,7 @@ from loket.core.events import (
     TicketAssigned,
     TicketCreated,
     TicketReleased,
+    TicketReminded,
 )
 from loket.platform import config
 from loket.platform.observability import logger, metrics
@@ -118,9 +125,10 @@ MAILED_EVENTS = (
     EventType.TICKET_ASSIGNED,
     EventType.SLA_WARNED,
     EventType.SLA_BREACHED,
+    EventType.TICKET_REMINDED,
 )
 ACKNOWLEDGED_CHANNELS = frozenset({Channel.WEB.value, Channel.EMAIL.value})
-Mailed = TicketCreated | TicketReleased | MessageAdded | TicketAssigned | SlaWarned | SlaBreached
+Mailed = TicketCreated | TicketReleased | MessageAdded | TicketAssigned | SlaWarned | SlaBreached | TicketReminded
 
 
 @dataclass(frozen=True)
@@ -259,6 +267,8 @@ def deliver(event: Mailed) -> dict[str, Any]:
         planned = _public_reply(event, ticket, settings)
     elif isinstance(event, SlaWarned | SlaBreached):
         planned = _sla_notice(event, ticket, settings)
+    elif isinstance(event, TicketReminded):
+        planned = _reminder(event, ticket, settings)
     else:
         planned = _assignment_notice(event, ticket, settings)
     if isinstance(planned, str):
@@ -440,6 +450,29 @@ def _acknowledgement_mail(
         thread,
         settings.mail_from_name,
         outbound.AUTO_REPLIED,
+    )
+    return out, None
+
+
+def _reminder(event: TicketReminded, ticket: TicketItem, settings: NotifierSettings) -> Planned:
+    """The customer's reminder that we wait for their reply, to the requester and the CCs like a public reply."""
+    if ticket.status != Status.PENDING.value:
+        return "the ticket no longer waits on the customer"
+    to, cc = customer_recipients(ticket, settings, with_cc=True, groups=list(directory.group_addresses()))
+    if not to:
+        return _no_address_reason(ticket.requester_email, "the requester's", "the ticket has no address we can mail")
+    if not limits.hit("ack", to[0].address, settings.ack_limit_per_hour, 3600):
+        return "automatic mail limit for this requester reached (a loop or a flood)"
+    lang = _language(ticket, settings)
+    values = {
+        "subject": outbound.header_text(ticket.subject),
+        "greeting": templates.greeting(lang, outbound.header_text(ticket.requester_name, 100)),
+        "resolves_at": parse_iso(event.resolves_at).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "status_link": templates.status_link(lang, _status_url(ticket, settings, lang)),
+    }
+    thread = [e.message_id for e in repo.list_entries(ticket.ticket_id)]
+    out = _customer_mail(
+        event, ticket, settings, "reminder", values, to, cc, thread, settings.mail_from_name, outbound.AUTO_GENERATED
     )
     return out, None
 

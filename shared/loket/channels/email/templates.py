@@ -94,6 +94,35 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             ),
         ),
     },
+    # to the requester and the CCs when a pending ticket has waited on them for days (automatic: auto-generated)
+    "reminder": {
+        "id": Template(
+            subject="Pengingat: {subject}",
+            body=(
+                "{greeting}\n\n"
+                "Kami masih menunggu balasan Anda untuk tiket {number}:\n\n"
+                "    {subject}\n\n"
+                "Tanpa balasan, tiket ini akan kami anggap selesai pada {resolves_at}. Untuk melanjutkan, "
+                "cukup balas email ini dan biarkan {number} tetap ada di subjek.\n\n"
+                "{status_link}"
+                "Ini adalah pesan otomatis.\n\n"
+                "-- \n{team}\n"
+            ),
+        ),
+        "en": Template(
+            subject="Reminder: {subject}",
+            body=(
+                "{greeting}\n\n"
+                "We are waiting for your reply on ticket {number}:\n\n"
+                "    {subject}\n\n"
+                "Without a reply, we will consider this ticket resolved on {resolves_at}. To continue, simply "
+                "reply to this email and keep {number} in the subject.\n\n"
+                "{status_link}"
+                "This is an automatic message.\n\n"
+                "-- \n{team}\n"
+            ),
+        ),
+    },
     # to the assignee (or, unassigned, the group's leads) when an SLA clock reaches its warning threshold
     "sla_warning": {
         "id": Template(
