@@ -4,8 +4,9 @@
 import { agentName, agentOptions, assigneeInput, assigneeView, me } from '../agents.js';
 import { ticketPath } from '../api.js';
 import { badge, busy, field, h, hideBox, select, showError, time } from '../dom.js';
-import { label, t, tWith } from '../i18n.js';
+import { has, label, t, tWith } from '../i18n.js';
 import { PRIORITIES, STATUSES } from './queue.js';
+import { slaAuditSentence, slaPanel } from './sla.js';
 
 const MAX_UPLOAD_BYTES = 4 * 1024 * 1024; // the agent API's upload cap (AGENT_UPLOAD_MAX_BYTES)
 
@@ -173,6 +174,7 @@ function auditSentence(ctx, entry) {
   if (entry.field === 'created') {
     return t('ticket.audit.created', { channel: label('channel', value.channel), subject: value.subject ?? '' });
   }
+  if (entry.field === 'sla' || entry.field === 'automation') return slaAuditSentence(entry);
   if (entry.field === 'macro') return more(t('ticket.audit.macro_applied', { name: value.name ?? value.id }));
   if (entry.field !== 'routing') return null;
   if (value.mode && value.agent && !('rules' in value)) {
@@ -196,13 +198,19 @@ function auditSentence(ctx, entry) {
   return more(sentence);
 }
 
+/** Who made an audit entry: an agent's email, a system actor by its catalogue name (the SLA clock, automation). */
+function actorName(actor) {
+  if (actor.kind === 'system' && has(`ticket.audit.actor.${actor.id}`)) return t(`ticket.audit.actor.${actor.id}`);
+  return actor.email || actor.id || label('author', actor.kind);
+}
+
 function auditRow(ctx, a) {
   const sentence = auditSentence(ctx, a);
   return h(
     'tr',
     { 'data-field': a.field },
     h('td', {}, time(a.at)),
-    h('td', {}, a.actor.email || a.actor.id || label('author', a.actor.kind)),
+    h('td', {}, actorName(a.actor)),
     h('td', {}, label('field', a.field)),
     sentence
       ? h('td', { colspan: '2', class: 'audit-sentence' }, sentence)
@@ -257,6 +265,7 @@ export async function renderTicket(ctx, view, ref) {
   const headSlot = h('div');
   const conversation = h('ol', { class: 'conversation', id: 'conversation', 'aria-labelledby': 'conversation-title' });
   const auditSlot = h('div');
+  const slaSlot = h('div');
   const editFields = h('div', { class: 'edit-fields' });
   const editError = h('div', { class: 'alert error', hidden: true });
   const editSave = h('button', { type: 'submit', class: 'primary' }, t('ticket.save'));
@@ -286,6 +295,7 @@ export async function renderTicket(ctx, view, ref) {
     conversation.replaceChildren(...entries.data.items.map((entry) => entryView(ctx, ticket.id, entry)));
     if (!entries.data.items.length) conversation.append(h('li', { class: 'muted' }, t('ticket.no_messages')));
     auditSlot.replaceChildren(auditTable(ctx, audit.data.items));
+    slaSlot.replaceChildren(slaPanel(ticket.sla ?? null));
     renderEditFields();
   }
 
@@ -574,6 +584,7 @@ export async function renderTicket(ctx, view, ref) {
       h(
         'aside',
         { class: 'ticket-side', 'aria-label': t('ticket.side') },
+        slaSlot,
         h('section', { class: 'card', 'aria-labelledby': 'edit-title' }, h('h2', { id: 'edit-title' }, t('ticket.details')), editForm),
         mergeForm,
       ),
