@@ -128,3 +128,19 @@ def test_the_timeline_replays_to_the_deadlines_the_ticket_shows(clocks: Clocks) 
 def _rules() -> tuple[Any, Any]:
     rules = tracker.Rules.load()
     return rules.policies, rules.calendars
+
+
+def test_a_ticket_s_sla_time_never_goes_back_an_event_read_after_a_later_sweep_keeps_the_breach(
+    clocks: Clocks,
+) -> None:
+    """A sweep run as of a later time (the local stack's `?at=`, or a consumer that lags behind the sweep) has
+    recorded a breach; the consumer then handles the escalation's event with its own, earlier clock."""
+    ticket = clocks.open()
+    clocks.deliver(ticket.ticket_id)
+    clocks.sweep(START + dt.timedelta(minutes=61))
+
+    assert clocks.deliver(ticket.ticket_id) == 1  # the escalation's ticket.updated, at START by the consumer's clock
+    item = state(ticket.ticket_id)
+    first = next(c for c in item.clocks["clocks"] if c["metric"] == "first_response")
+    assert first["state"] == "breached"
+    assert parse_iso(item.clocks["evaluated_at"]) == START + dt.timedelta(minutes=61)

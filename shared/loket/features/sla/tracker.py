@@ -240,7 +240,11 @@ def _bus_event(ticket: TicketItem, event: SlaEvent, report: SlaReport) -> Any:
 
 def sync(ticket_id: str, rules: Rules, now: datetime, event: Any = None) -> Outcome | None:
     """Add the facts of `event` (None: none, the sweep) to the ticket's SLA timeline, evaluate at `now` and record
-    and act on what is new; see the module docstring. None when the ticket does not exist."""
+    and act on what is new; see the module docstring. None when the ticket does not exist.
+
+    A ticket's SLA time never goes back: evaluated at `now` or at the time the item was last evaluated, whichever is
+    later, so a consumer whose clock is behind a sweep's (a sweep run as of a later time, a lagging consumer) does
+    not show a recorded breach as running again."""
     outcome = Outcome(ticket_id)
     for _attempt in range(ATTEMPTS):
         try:
@@ -252,6 +256,8 @@ def sync(ticket_id: str, rules: Rules, now: datetime, event: Any = None) -> Outc
             state = repo.new_state(ticket_id)
             first = getattr(event, "status", None) if event is not None and event.type == "ticket.created" else None
             state.facts = [fact_to_dict(created_from(ticket, first), "created")]
+        evaluated = (state.clocks or {}).get("evaluated_at")
+        at = max(now, parse_iso(evaluated)) if evaluated else now  # a ticket's SLA time never goes back (see sync)
         facts = list(state.facts or [])
         added = 0
         if event is not None and not any(f["id"].split("/")[0] == event.event_id for f in facts):
@@ -259,7 +265,7 @@ def sync(ticket_id: str, rules: Rules, now: datetime, event: Any = None) -> Outc
                 facts.append(fact_to_dict(fact, f"{event.event_id}/{n}"))
                 added += 1
         state.facts = facts
-        report = evaluate(timeline(state), rules.policies, rules.calendars, now)
+        report = evaluate(timeline(state), rules.policies, rules.calendars, at)
         recorded = set(state.recorded or [])
         fresh = [e for e in report.events if _key(e) not in recorded]
         auto = plan(timeline(state), state.automation or {}, rules.automation)
