@@ -66,6 +66,7 @@ def _env() -> dict[str, str]:
         POWERTOOLS_SERVICE_NAME="loket",
         POWERTOOLS_METRICS_NAMESPACE="Loket",
         POWERTOOLS_METRICS_DISABLED="true",  # no EMF lines in the figures
+        SIGNING_SECRET="bench-signing-secret",  # the agent API signs status links and attachment URLs
     )
     return env
 
@@ -177,6 +178,15 @@ def warm_requests() -> None:
         from loket.core.data.models import bind_data
 
         bind_data()
+        from loket.core import directory
+        from loket.core.data.models import DataSettings
+        from loket.core.domain.directory import Agent, Group
+        from loket.platform import config
+
+        # the events' agent (sub agent-1) works the default group, where the tickets land: in its scope
+        default_group = config.load(DataSettings).default_group
+        directory.save_group(Group(default_group))
+        directory.save_agent(Agent("agent-1", "agent@example.com", groups=(default_group,)))
         n = 30
         create = event("create_ticket")
 
@@ -207,7 +217,8 @@ def warm_requests() -> None:
         get = event("get_ticket", pathParameters={"ticket": "LKT-1"})
 
         def api_get(_: int) -> None:
-            assert agent_api.lambda_handler(get, Context())["statusCode"] == 200
+            answer = agent_api.lambda_handler(get, Context())
+            assert answer["statusCode"] == 200, answer
 
         def raw_get(_: int) -> None:
             client.get_item(TableName="bench", Key={"PK": {"S": "RAW#1"}, "SK": {"S": "RAW"}}, ConsistentRead=True)
