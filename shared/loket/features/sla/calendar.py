@@ -147,10 +147,13 @@ class HolidaySource:
         subdivision or category."""
         import holidays  # about 75 ms: only calendars with holidays pay for it
 
+        if self.country not in holidays.list_supported_countries():
+            raise Unprocessable(f"holidays: Country {self.country} not available")
+        kind = type(holidays.country_holidays(self.country))  # its codes and the names it also takes
+        if self.subdivision is not None and self.subdivision not in {*kind.subdivisions, *kind.subdivisions_aliases}:
+            raise Unprocessable(f"holidays: {self.country} does not have subdivision {self.subdivision}")
         try:
             entity = holidays.country_holidays(self.country, subdiv=self.subdivision, categories=self.categories)
-        except NotImplementedError as exc:
-            raise Unprocessable(f"holidays: {exc}") from None
         except ValueError as exc:
             raise Unprocessable(f"holidays for {self.country}: {exc}") from None
         if self.language is not None and self.language not in entity.supported_languages:
