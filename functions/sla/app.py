@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loket.core.consumers import consume
 from loket.core.data.models import bind_data
 from loket.core.data.settings import DataSettings
 from loket.features.sla.settings import AutomationSettings
@@ -21,8 +22,6 @@ from loket.platform.observability import logger
 SETTINGS = (AwsSettings, DataSettings, AutomationSettings)
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-
     from loket.features.sla.tracker import Rules
 
 _rules: list[Rules] = []  # the policies and calendars, read once per batch
@@ -32,35 +31,16 @@ _rules: list[Rules] = []  # the policies and calendars, read once per batch
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.load_all(*SETTINGS)
     bind_data()
-    # the batch utility and the SLA engine load on the first batch, not at import (cold start)
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-    from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-
-    from loket.features.sla.tracker import Rules
+    from loket.features.sla.tracker import Rules  # the SLA engine loads on the first batch, not at import
 
     _rules[:] = [Rules.load()]
-    processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel, raise_on_entire_batch_failure=False)
-    return dict(
-        process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
-    )
+    return consume(event, context, track, "sla")
 
 
-def handle_record(record: SqsRecordModel) -> dict[str, Any]:
-    """One message: its bus event's facts added to the ticket's SLA timeline (a failure retries this one alone)."""
-    import json
-
-    from loket.core import events
+def track(event: Any) -> dict[str, Any]:
+    """One bus event: its facts added to the ticket's SLA timeline (a failure retries its message alone)."""
     from loket.core.domain import clock
     from loket.features.sla import tracker
 
-    if not isinstance(record.body, str):
-        raise TypeError("an SQS message body is text")
-    event = events.parse(json.loads(record.body)["detail"])
-    logger.append_keys(event_id=event.event_id, event_type=str(event.type))
-    try:
-        outcome = tracker.sync(event.ticket_id, _rules[0] if _rules else tracker.Rules.load(), clock.now(), event)
-        result = vars(outcome) if outcome else {"ticket_id": event.ticket_id, "missing": True}
-        logger.info("sla", extra={"result": result})
-        return result
-    finally:
-        logger.remove_keys(["event_id", "event_type"])
+    outcome = tracker.sync(event.ticket_id, _rules[0] if _rules else tracker.Rules.load(), clock.now(), event)
+    return vars(outcome) if outcome else {"ticket_id": event.ticket_id, "missing": True}
